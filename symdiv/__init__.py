@@ -1,0 +1,52 @@
+"""symdiv: derive closed-form entropy, cross-entropy and KL divergence, and prove
+H(P, Q) = KL(P || Q) + H(P).
+
+>>> import symdiv as sd
+>>> P, Q = sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")
+>>> sd.kl_divergence(P, Q).expr
+log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
+>>> sd.verify_decomposition(P, Q).holds
+True
+"""
+
+from __future__ import annotations
+
+from .derivation import Derivation, Expectation, Quantity, Step, StepKind
+from .domains import Positive, PositiveInteger, Real, Simplex, UnitInterval
+from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
+from .families import CATALOG, Bernoulli, Categorical, Normal
+from .family import X, Family
+from .measures import cross_entropy, entropy, kl_divergence
+from .verify import NumericEvidence, Verification, verify_decomposition
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CATALOG",
+    "Bernoulli",
+    "Categorical",
+    "Derivation",
+    "Expectation",
+    "Family",
+    "InvalidParameterError",
+    "InvalidParameterTypeError",
+    "Normal",
+    "NumericEvidence",
+    "ParseError",
+    "Positive",
+    "PositiveInteger",
+    "Quantity",
+    "Real",
+    "Simplex",
+    "Step",
+    "StepKind",
+    "SymdivError",
+    "UnitInterval",
+    "UnsupportedError",
+    "Verification",
+    "X",
+    "cross_entropy",
+    "entropy",
+    "kl_divergence",
+    "verify_decomposition",
+]

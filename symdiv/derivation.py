@@ -1,0 +1,108 @@
+"""Derivations: frozen value objects. No printing and no SymPy work beyond holding data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+
+if TYPE_CHECKING:
+    from .family import Family
+
+__all__ = ["Quantity", "StepKind", "Step", "Derivation", "Expectation"]
+
+
+class Quantity(enum.Enum):
+    """What a derivation computes."""
+
+    ENTROPY = "entropy"
+    CROSS_ENTROPY = "cross_entropy"
+    KL_DIVERGENCE = "kl_divergence"
+
+    @property
+    def symbol(self) -> str:
+        return {"entropy": "H(P)", "cross_entropy": "H(P, Q)", "kl_divergence": "KL(P || Q)"}[self.value]
+
+
+class StepKind(enum.Enum):
+    """The closed set of step kinds."""
+
+    DEFINITION = "definition"
+    SUPPORT = "support"
+    EXPAND_LOG = "expand_log"
+    LINEARITY = "linearity"
+    EXPECTATION = "expectation"
+    INTEGRATE = "integrate"
+    SUM = "sum"
+    TIDY = "tidy"
+    UNEVALUATED = "unevaluated"
+
+
+class Expectation(sp.Expr):
+    """An unevaluated expectation E_P[g(X)] over the distribution named ``dist``.
+
+    Only the engine creates these; each stands in a derivation step until it is replaced
+    by its value, or stays (and the derivation is then incomplete).
+    """
+
+    is_commutative = True
+
+    def __new__(cls, g: sp.Expr, dist: sp.Symbol = sp.Symbol("P")) -> "Expectation":
+        return super().__new__(cls, sp.sympify(g), dist)
+
+    @property
+    def g(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def dist(self) -> sp.Symbol:
+        return self.args[1]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"E_{self.dist}[{printer.doprint(self.g)}]"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation: its kind, the expression after it, and why it holds."""
+
+    kind: StepKind
+    expr: sp.Expr
+    note: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The result of a measure: the ordered steps from the definition to the closed form.
+
+    ``expr`` is the last step's expression (``sympy.oo`` when infinite);
+    ``is_complete`` is False when an expectation, integral or series could not be
+    evaluated in closed form and stays explicit in ``expr``.
+    """
+
+    quantity: Quantity
+    families: tuple["Family", ...]
+    steps: tuple[Step, ...]
+    assumptions: tuple[sp.Basic, ...]
+    is_complete: bool = True
+
+    @property
+    def expr(self) -> sp.Expr:
+        return self.steps[-1].expr
+
+    @property
+    def is_infinite(self) -> bool:
+        return self.expr == sp.oo
+
+    @property
+    def P(self) -> "Family":
+        return self.families[0]
+
+    @property
+    def Q(self) -> "Family":
+        return self.families[-1]
+
+    def __str__(self) -> str:
+        return f"{self.quantity.symbol} = {self.expr}"

@@ -1,0 +1,252 @@
+"""Parameter domains: reusable data that drive validation, symbols, facts and sampling.
+
+A :class:`Domain` knows
+
+* the SymPy assumptions of a symbol made from a name (``Positive`` -> ``positive=True``);
+* a three-valued :meth:`Domain.check`: it raises only when a value is *definitely*
+  outside the domain, so symbolic values that cannot be decided pass;
+* the facts SymPy cannot hold as assumptions (``p < 1``) and a re-parametrisation that
+  turns them into assumptions SymPy *can* hold (``p = 1/(1+t)`` with ``t > 0``), which is
+  how the simplifier uses those facts soundly;
+* how to draw valid exact (rational) values for numerical checks.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from fractions import Fraction
+from typing import Any, ClassVar, Sequence
+
+import sympy as sp
+
+from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError
+
+__all__ = [
+    "Domain",
+    "Real",
+    "Positive",
+    "UnitInterval",
+    "PositiveInteger",
+    "Simplex",
+    "to_expr",
+    "make_name",
+]
+
+_MAX_NAME = 64
+
+
+def make_name(name: str) -> str:
+    """Return ``name`` if it is a safe symbol name, else raise :class:`ParseError`.
+
+    Names never reach ``sympify``: they become ``sympy.Symbol(name)`` directly, and
+    only identifiers without a leading underscore are accepted.
+    """
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or len(name) > _MAX_NAME:
+        raise ParseError(f"not a valid parameter name: {name!r} (use letters, digits and '_', e.g. 'sigma_1')")
+    return name
+
+
+def to_expr(value: Any, family: str, param: str, domain: "Domain") -> sp.Expr:
+    """Convert a user value (name, number or SymPy expression) into a SymPy expression."""
+    if isinstance(value, bool) or value is None:
+        raise InvalidParameterTypeError(family, param, value, domain.text, "expected a name, a number or a SymPy expression")
+    if isinstance(value, str):
+        try:
+            return domain.make_symbol(make_name(value))
+        except ParseError as exc:
+            raise InvalidParameterError(family, param, value, domain.text, str(exc)) from None
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr) or isinstance(value, sp.MatrixBase):
+            raise InvalidParameterTypeError(family, param, value, domain.text, "expected a scalar SymPy expression")
+        return value
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Real):
+        f = float(value)
+        if not math.isfinite(f):
+            raise InvalidParameterError(family, param, value, domain.text, "not a finite number")
+        return sp.Float(f)
+    raise InvalidParameterTypeError(
+        family, param, value, domain.text, f"type {type(value).__name__} is not a name, a number or a SymPy expression"
+    )
+
+
+def _rand_rational(rng: random.Random, lo: Fraction, hi: Fraction, den: int = 1000) -> sp.Rational:
+    a, b = math.ceil(lo * den), math.floor(hi * den)
+    return sp.Rational(rng.randint(a, b), den)
+
+
+class Domain:
+    """A parameter domain. Subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str] = "Domain"
+    text: ClassVar[str] = ""
+    assumptions: ClassVar[dict[str, bool]] = {}
+    #: closed interval from which :meth:`sample` draws (always inside the open domain)
+    sample_range: ClassVar[tuple[Fraction, Fraction]] = (Fraction(-3), Fraction(3))
+
+    def make_symbol(self, name: str) -> sp.Symbol:
+        return sp.Symbol(name, **self.assumptions)
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def facts(self, sym: sp.Expr) -> tuple[sp.Basic, ...]:
+        """Facts about ``sym`` that hold for every value of the open domain."""
+        return ()
+
+    def reparam(self, sym: sp.Symbol) -> sp.Expr | None:
+        """An expression for ``sym`` in a fresh symbol whose SymPy assumptions encode the facts."""
+        return None
+
+    def sample(self, rng: random.Random) -> sp.Rational:
+        lo, hi = self.sample_range
+        return _rand_rational(rng, lo, hi)
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.__dict__.items()))))
+
+    @staticmethod
+    def _fail(family: str, param: str, value: object, allowed: str, why: str = "") -> None:
+        raise InvalidParameterError(family, param, value, allowed, why)
+
+    def _check_real(self, value: sp.Expr, family: str, param: str) -> None:
+        if value.is_Rational:
+            return
+        if value.has(sp.nan) or value.is_extended_real is False or value.is_finite is False:
+            self._fail(family, param, value, self.text, "not a finite real number")
+
+
+class _Real(Domain):
+    name = "Real"
+    text = "real numbers (-oo, oo)"
+    assumptions = {"real": True}
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:
+        self._check_real(value, family, param)
+
+
+class _Positive(Domain):
+    name = "Positive"
+    text = "positive reals (0, oo)"
+    assumptions = {"positive": True}
+    sample_range = (Fraction(1, 4), Fraction(4))
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:
+        self._check_real(value, family, param)
+        if value.is_positive is False:
+            self._fail(family, param, value, self.text, "must be > 0")
+
+    def facts(self, sym: sp.Expr) -> tuple[sp.Basic, ...]:
+        return (sp.StrictGreaterThan(sym, 0, evaluate=False),)
+
+
+class _UnitInterval(Domain):
+    """[0, 1] for numbers; a symbol made from a name lives in the open interval (0, 1)."""
+
+    name = "UnitInterval"
+    text = "[0, 1]"
+    assumptions = {"positive": True}
+    sample_range = (Fraction(1, 20), Fraction(19, 20))
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:
+        self._check_real(value, family, param)
+        if value.is_Rational:
+            if not 0 <= value <= 1:
+                self._fail(family, param, value, self.text, "a probability must lie in [0, 1]")
+            return
+        if value.is_negative or (value - 1).is_positive:
+            self._fail(family, param, value, self.text, "a probability must lie in [0, 1]")
+
+    def facts(self, sym: sp.Expr) -> tuple[sp.Basic, ...]:
+        return (sp.StrictGreaterThan(sym, 0, evaluate=False), sp.StrictLessThan(sym, 1, evaluate=False))
+
+    def reparam(self, sym: sp.Symbol) -> sp.Expr:
+        t = sp.Dummy(f"t_{sym}", positive=True)
+        return 1 / (1 + t)
+
+
+class _PositiveInteger(Domain):
+    def __init__(self, minimum: int = 1) -> None:
+        self.minimum = minimum
+
+    name = "PositiveInteger"
+    assumptions = {"integer": True, "positive": True}
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return f"integers >= {self.minimum}"
+
+    def __call__(self, minimum: int) -> "_PositiveInteger":
+        """``PositiveInteger(2)``: the integers from 2 on."""
+        return _PositiveInteger(minimum)
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:
+        if value.is_integer is False or value.is_finite is False:
+            self._fail(family, param, value, self.text, "not an integer")
+        if (value - self.minimum).is_negative:
+            self._fail(family, param, value, self.text, f"must be >= {self.minimum}")
+
+    def facts(self, sym: sp.Expr) -> tuple[sp.Basic, ...]:
+        return (sp.GreaterThan(sym, self.minimum, evaluate=False),)
+
+    def reparam(self, sym: sp.Symbol) -> sp.Expr:
+        return sp.Dummy(f"t_{sym}", integer=True, nonnegative=True) + self.minimum
+
+    def sample(self, rng: random.Random) -> sp.Integer:
+        return sp.Integer(rng.randint(self.minimum, self.minimum + 4))
+
+
+class _Simplex(Domain):
+    """Probability vectors: entries in [0, 1] summing to 1 (exactly for rationals, to 1e-12 for floats)."""
+
+    name = "Simplex"
+    text = "probability vectors (entries in [0, 1], summing to 1, at least 2 entries)"
+    assumptions = {"positive": True}
+    FLOAT_TOL = 1e-12
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:
+        UnitInterval.check(value, family, param)
+
+    def check_vector(self, values: Sequence[sp.Expr], family: str, param: str) -> None:
+        if len(values) < 2:
+            self._fail(family, param, list(values), self.text, f"K = {len(values)} classes; need K >= 2")
+        for i, v in enumerate(values):
+            self.check(v, family, f"{param}[{i}]")
+        total = sp.Add(*values)
+        if total.is_number:
+            if total.has(sp.Float):
+                ok = abs(float(total) - 1.0) <= self.FLOAT_TOL
+            else:
+                zero = (total - 1).is_zero
+                ok = zero if zero is not None else sp.nsimplify(total - 1) == 0
+            if not ok:
+                self._fail(family, param, list(values), self.text, f"the probabilities sum to {total}, not 1")
+
+    def facts(self, sym: sp.Expr) -> tuple[sp.Basic, ...]:
+        return UnitInterval.facts(sym)
+
+    def reparam(self, sym: sp.Symbol) -> sp.Expr:
+        return UnitInterval.reparam(sym)
+
+    def sample_vector(self, rng: random.Random, k: int) -> list[sp.Rational]:
+        weights = [rng.randint(1, 1000) for _ in range(k)]
+        total = sum(weights)
+        return [sp.Rational(w, total) for w in weights]
+
+
+Real = _Real()
+Positive = _Positive()
+UnitInterval = _UnitInterval()
+PositiveInteger = _PositiveInteger(1)
+Simplex = _Simplex()

@@ -1,0 +1,52 @@
+"""Bernoulli(p): P(X = 1) = p, P(X = 0) = 1 - p."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..domains import UnitInterval
+from ..family import X, Family, Parameter
+from ..support import FiniteAtoms
+
+
+def log_mass(p: sp.Expr) -> sp.Expr:
+    """log of a probability, with log 0 = -oo (not SymPy's complex infinity)."""
+    if p == 0:
+        return -sp.oo
+    # a bare symbol has nothing to evaluate: skip SymPy's (slow) evaluation attempt
+    return sp.log(p, evaluate=False) if isinstance(p, sp.Symbol) else sp.log(p)
+
+
+class Bernoulli(Family):
+    """The Bernoulli distribution on {0, 1}.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Bernoulli("p")).expr
+    -p*log(p) + (p - 1)*log(1 - p)
+    >>> sd.kl_divergence(sd.Bernoulli(0), sd.Bernoulli(sd.Rational(1, 2))).expr
+    log(2)
+    """
+
+    name = "Bernoulli"
+    parameters = (Parameter("p", UnitInterval, "P(X = 1)"),)
+    discrete = True
+    aliases = ("bern",)
+
+    @property
+    def p(self) -> sp.Expr:
+        return self._values[0]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        return x * log_mass(self.p) + (1 - x) * log_mass(1 - self.p)
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        return self.p**x * (1 - self.p) ** (1 - x)
+
+    def support(self) -> FiniteAtoms:
+        return FiniteAtoms(tuple(a for a, m in ((0, 1 - self.p), (1, self.p)) if not m.is_zero))
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        # X is 0 or 1, so X**k = X for k >= 1
+        if g == X or (g.is_Pow and g.base == X and g.exp.is_positive and g.exp.is_integer):
+            return self.p
+        return None

@@ -1,0 +1,170 @@
+"""Categorical(probs): outcomes 0..K-1 with probabilities p_0..p_{K-1}.
+
+Two forms: an explicit vector of K >= 2 probabilities (numbers, names or expressions),
+and :meth:`Categorical.symbolic` with a symbolic number of classes K, whose results are
+``Sum`` objects over the class index i.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Mapping
+
+import sympy as sp
+
+from ..domains import PositiveInteger, Simplex, to_expr
+from ..errors import InvalidParameterError, InvalidParameterTypeError
+from ..family import X, Family, Parameter, Point
+from ..support import FiniteAtoms, IntegerRange, Support
+from .bernoulli import log_mass
+
+#: The class index of symbolic-K sums.
+INDEX = sp.Symbol("i", integer=True, nonnegative=True)
+_CLASSES = PositiveInteger(2)
+
+
+def _delta(x: sp.Expr, k: int) -> sp.Expr:
+    """[x = k]; for the symbol X nothing can evaluate, so skip SymPy's costly attempt."""
+    return sp.KroneckerDelta(x, k, evaluate=False) if x == X else sp.KroneckerDelta(x, k)
+
+
+class Categorical(Family):
+    """The categorical distribution over {0, ..., K-1}.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Categorical(["p_0", "p_1", "p_2"])).expr
+    -p_0*log(p_0) - p_1*log(p_1) - p_2*log(p_2)
+    >>> sd.kl_divergence(sd.Categorical.symbolic("p", "K"), sd.Categorical.symbolic("q", "K")).expr
+    Sum(p[i]*log(p[i]/q[i]), (i, 0, K - 1))
+    """
+
+    name = "Categorical"
+    parameters = (Parameter("probs", Simplex, "class probabilities p_0, ..., p_{K-1}"),)
+    discrete = True
+    aliases = ("cat", "multinoulli")
+
+    K: sp.Expr
+    indexed: bool = False
+
+    # ------------------------------------------------------------------ construction
+    def _convert(self, param: Parameter, value: Any) -> Any:
+        if isinstance(value, (str, bytes, Mapping, set)) or value is None or not hasattr(value, "__iter__"):
+            raise InvalidParameterTypeError(self.name, param.name, value, Simplex.text,
+                                            "expected a sequence of K >= 2 probabilities")
+        entries = tuple(to_expr(v, self.name, f"{param.name}[{i}]", Simplex) for i, v in enumerate(value))
+        Simplex.check_vector(entries, self.name, param.name)
+        self.K = sp.Integer(len(entries))
+        return entries
+
+    @classmethod
+    def symbolic(cls, name: str = "p", K: int | str | sp.Expr = "K") -> "Categorical":
+        """A Categorical with symbolic probabilities.
+
+        With an integer K, the probabilities are the symbols ``name_0 .. name_{K-1}``;
+        with a name or symbol K, they are ``name[i]`` (an ``IndexedBase``), i = 0..K-1.
+        """
+        k = to_expr(K, cls.name, "K", _CLASSES)
+        _CLASSES.check(k, cls.name, "K")
+        if k.is_Integer:
+            return cls([f"{name}_{j}" for j in range(int(k))])
+        self = cls.__new__(cls)
+        to_expr(name, cls.name, "probs", Simplex)  # validates the name
+        self.K, self.indexed = k, True
+        self._values = (sp.IndexedBase(name, positive=True),)
+        self._symbol_domains = {}
+        return self
+
+    @property
+    def probs(self) -> Any:
+        """The tuple of probabilities, or the IndexedBase of a symbolic-K Categorical."""
+        return self._values[0]
+
+    def prob(self, j: sp.Expr) -> sp.Expr:
+        if self.indexed:
+            return self.probs[j]
+        if j.is_Integer:
+            return self.probs[int(j)] if 0 <= int(j) < len(self.probs) else sp.Integer(0)
+        return sp.Add(*(sp.KroneckerDelta(j, k) * p for k, p in enumerate(self.probs)))
+
+    def _key(self) -> tuple[Any, ...]:
+        return (type(self), self.indexed, self.K, self._values)
+
+    def __repr__(self) -> str:
+        if self.indexed:
+            return f"Categorical(probs={self.probs}[{INDEX}], {INDEX}=0..{self.K - 1})"
+        return super().__repr__()
+
+    def _check_pair(self, other: Family) -> None:
+        if isinstance(other, Categorical) and self.K != other.K:
+            raise InvalidParameterError(self.name, "probs", f"K_P = {self.K}, K_Q = {other.K}",
+                                        "the same number of classes K for P and Q", "mismatched K")
+
+    # ------------------------------------------------------------------ declaration
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        if self.indexed:
+            return sp.Sum(sp.KroneckerDelta(x, INDEX) * sp.log(self.probs[INDEX]), (INDEX, 0, self.K - 1))
+        return sp.Add(*(_delta(x, k) * log_mass(p) for k, p in enumerate(self.probs)))
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        if self.indexed:
+            return self.probs[x]
+        return sp.Add(*(_delta(x, k) * p for k, p in enumerate(self.probs)))
+
+    def support(self) -> Support:
+        if self.indexed:
+            return IntegerRange(sp.Integer(0), self.K - 1)
+        return FiniteAtoms(tuple(k for k, p in enumerate(self.probs) if not p.is_zero))
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        if isinstance(g, sp.KroneckerDelta) and X in g.args:
+            (j,) = [a for a in g.args if a != X] or [X]
+            return self.prob(j)
+        return None
+
+    # ------------------------------------------------------------------ symbols and numbers
+    @property
+    def free_symbols(self) -> set[sp.Symbol]:
+        if self.indexed:
+            return {self.probs} | self.K.free_symbols
+        return super().free_symbols
+
+    def facts(self) -> tuple[sp.Basic, ...]:
+        if not self.indexed:
+            entries = self.probs
+            total = sp.Add(*entries)
+            return super().facts() + (() if total.is_number else (sp.Eq(total, 1),))
+        p, i = self.probs, INDEX
+        return (*_CLASSES.facts(self.K), sp.StrictGreaterThan(p[i], 0), sp.StrictLessThan(p[i], 1),
+                sp.Eq(sp.Sum(p[i], (i, 0, self.K - 1)), 1))
+
+    def reparams(self) -> dict[sp.Symbol, sp.Expr]:
+        out = super().reparams() if not self.indexed else {}
+        if isinstance(self.K, sp.Symbol):
+            out[self.K] = _CLASSES.reparam(self.K)
+        return out
+
+    def _sample_into(self, rng: random.Random, point: Point) -> None:
+        if self.indexed:
+            if isinstance(self.K, sp.Symbol) and self.K not in point:
+                point[self.K] = _CLASSES.sample(rng)
+            k = int(self.K.xreplace(point))
+            if self.probs not in point:
+                point[self.probs] = tuple(Simplex.sample_vector(rng, k))
+            return
+        free = [p for p in self.probs if not p.is_number]
+        if free and all(isinstance(p, sp.Symbol) and p not in point for p in free) and len(set(free)) == len(free):
+            # every symbolic entry is its own name: draw the rest of the simplex jointly
+            rest = 1 - sp.Add(*(p for p in self.probs if p.is_number))
+            for p, v in zip(free, Simplex.sample_vector(rng, len(free))):
+                point[p] = rest * v
+            return
+        super()._sample_into(rng, point)
+
+    def at(self, point: Mapping[Any, Any]) -> "Categorical":
+        if not self.indexed:
+            return super().at(point)  # type: ignore[return-value]
+        k = int(self.K.xreplace({s: v for s, v in point.items() if isinstance(s, sp.Symbol)}))
+        values = point[self.probs]
+        if len(values) != k:
+            raise InvalidParameterError(self.name, "probs", values, f"{k} probabilities", "wrong length")
+        return Categorical(list(values))

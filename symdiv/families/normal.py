@@ -1,0 +1,48 @@
+"""Normal(mu, sigma): the Gaussian with mean mu and standard deviation sigma."""
+
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+from ..domains import Positive, Real
+from ..family import X, Family, Parameter
+from ..support import REALS, RealInterval
+
+
+class Normal(Family):
+    """The normal distribution N(mu, sigma^2); sigma is the standard deviation.
+
+    >>> import symdiv as sd
+    >>> sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")).expr
+    log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
+    """
+
+    name = "Normal"
+    parameters = (Parameter("mu", Real, "mean"), Parameter("sigma", Positive, "standard deviation"))
+    aliases = ("gaussian", "norm")
+
+    @property
+    def mu(self) -> sp.Expr:
+        return self._values[0]
+
+    @property
+    def sigma(self) -> sp.Expr:
+        return self._values[1]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        return -sp.log(self.sigma) - sp.log(2 * sp.pi) / 2 - (x - self.mu) ** 2 / (2 * self.sigma**2)
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        return sp.exp(-((x - self.mu) ** 2) / (2 * self.sigma**2)) / (sp.sqrt(2 * sp.pi) * self.sigma)
+
+    def support(self) -> RealInterval:
+        return REALS
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        table = {X: self.mu, X**2: self.mu**2 + self.sigma**2}
+        return table.get(g)
+
+    def _quad_points(self, supp: RealInterval) -> list:
+        mu, s = mpmath.mpf(sp.N(self.mu, 40)), mpmath.mpf(sp.N(self.sigma, 40))
+        return [-mpmath.inf] + [mu + k * s for k in (-8, -2, 0, 2, 8)] + [mpmath.inf]

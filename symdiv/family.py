@@ -1,0 +1,246 @@
+"""The Family base class: parameters with domains, a support, a log-density and an
+expectation table.
+
+A family module declares only those four things (see ``symdiv/families/normal.py``).
+Everything else -- validation, symbols, facts, sampling, the generic fallback that
+derives a missing expectation from the definition -- lives here, once.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Iterable, Mapping
+
+import mpmath
+import sympy as sp
+
+from .domains import Domain, to_expr
+from .errors import UnsupportedError
+from .support import FiniteAtoms, IntegerRange, RealInterval, Support
+
+__all__ = ["X", "Parameter", "Family", "Point"]
+
+#: The random variable of every expectation. Discrete families evaluate it at integers.
+X = sp.Symbol("X", real=True)
+
+#: A parameter point: symbols -> exact values; an IndexedBase -> a tuple of values.
+Point = dict
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A declared parameter: its name, its domain and a one-line description."""
+
+    name: str
+    domain: Domain
+    doc: str = ""
+
+
+class Family:
+    """Base class of every distribution family.
+
+    Subclasses set :attr:`name`, :attr:`parameters` and implement :meth:`log_density`,
+    :meth:`support` and (optionally) :meth:`_expectation`, the closed-form table.
+    """
+
+    name: ClassVar[str] = "Family"
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
+    #: "discrete" (counting measure) or "continuous" (Lebesgue measure)
+    discrete: ClassVar[bool] = False
+    #: other names accepted by the command line
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *values: Any) -> None:
+        if len(values) != len(self.parameters):
+            names = ", ".join(p.name for p in self.parameters)
+            raise TypeError(f"{self.name} takes {len(self.parameters)} parameter(s) ({names}), got {len(values)}")
+        self._values: tuple[Any, ...] = tuple(self._convert(p, v) for p, v in zip(self.parameters, values))
+        self._symbol_domains: dict[sp.Symbol, Domain] = {}
+        for p, v in zip(self.parameters, self._values):
+            for item in v if isinstance(v, tuple) else (v,):
+                if isinstance(item, sp.Symbol):
+                    self._symbol_domains.setdefault(item, p.domain)
+        self._validate()
+
+    # ------------------------------------------------------------------ declaration
+    def _convert(self, param: Parameter, value: Any) -> Any:
+        expr = to_expr(value, self.name, param.name, param.domain)
+        param.domain.check(expr, self.name, param.name)
+        return expr
+
+    def _validate(self) -> None:
+        """Checks that involve several parameters (hook)."""
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        """log p(x) written as a sum of coefficient x basis-function terms."""
+        raise NotImplementedError  # pragma: no cover
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        """p(x), the density (continuous) or mass function (discrete)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def support(self) -> Support:
+        raise NotImplementedError  # pragma: no cover
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        """The closed-form expectation table: E[g(X)] for known bases, else None."""
+        return None
+
+    def _check_pair(self, other: "Family") -> None:
+        """Hook: raise when ``self`` and ``other`` cannot be compared (e.g. a mismatched K)."""
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def params(self) -> dict[str, Any]:
+        """Parameter name -> value (a SymPy expression, or a tuple for vector parameters)."""
+        return {p.name: v for p, v in zip(self.parameters, self._values)}
+
+    def _key(self) -> tuple[Any, ...]:
+        return (type(self), self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Family) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        def show(v: Any) -> str:
+            return "[" + ", ".join(map(str, v)) + "]" if isinstance(v, tuple) else str(v)
+
+        return f"{self.name}(" + ", ".join(f"{k}={show(v)}" for k, v in self.params.items()) + ")"
+
+    # ------------------------------------------------------------------ symbols and facts
+    @property
+    def free_symbols(self) -> set[sp.Symbol]:
+        out: set[sp.Symbol] = set()
+        for v in self._values:
+            for item in v if isinstance(v, tuple) else (v,):
+                out |= item.free_symbols
+        return out
+
+    def facts(self) -> tuple[sp.Basic, ...]:
+        """Facts assumed of the parameters (the open domain), beyond SymPy's assumptions."""
+        out: list[sp.Basic] = []
+        for p, v in zip(self.parameters, self._values):
+            for item in v if isinstance(v, tuple) else (v,):
+                if not item.is_number:
+                    out.extend(f for f in p.domain.facts(item) if f is not sp.true)
+        return tuple(out)
+
+    def reparams(self) -> dict[sp.Symbol, sp.Expr]:
+        """Re-parametrisations that let SymPy use the domain facts (see Domain.reparam)."""
+        out = {}
+        for s, d in self._symbol_domains.items():
+            r = d.reparam(s)
+            if r is not None:
+                out[s] = r
+        return out
+
+    # ------------------------------------------------------------------ numbers
+    def sample(self, rng: random.Random, point: Point | None = None, tries: int = 200) -> Point:
+        """Extend ``point`` with valid random exact values for this family's free symbols."""
+        point = dict(point or {})
+        for _ in range(tries):
+            trial = dict(point)
+            self._sample_into(rng, trial)
+            try:
+                self.at(trial)
+            except ValueError:
+                continue
+            return trial
+        raise UnsupportedError(f"{self.name}: could not draw valid parameter values for {self!r}")
+
+    def _sample_into(self, rng: random.Random, point: Point) -> None:
+        for s in sorted(self.free_symbols, key=str):
+            if s not in point:
+                point[s] = self._symbol_domains.get(s, _domain_from_assumptions(s)).sample(rng)
+
+    def at(self, point: Mapping[Any, Any]) -> "Family":
+        """This family with the point's values substituted (validated)."""
+        subs = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+
+        def put(v: Any) -> Any:
+            return tuple(put(i) for i in v) if isinstance(v, tuple) else v.xreplace(subs)
+
+        return type(self)(*(put(v) for v in self._values))
+
+    def numeric_expectation(self, g: sp.Expr, dps: int = 30,
+                            resolve: Callable[[sp.Expr], sp.Expr] = lambda e: e) -> mpmath.mpf:
+        """E[g(X)] by mpmath summation or integration; every parameter must be a number.
+
+        ``resolve`` is applied to g once X has a value (it fills in indexed parameters).
+        """
+        with mpmath.workdps(dps + 10):
+            supp = self.support()
+            if isinstance(supp, FiniteAtoms) or (isinstance(supp, IntegerRange) and supp.atoms() is not None):
+                atoms = supp.values if isinstance(supp, FiniteAtoms) else supp.atoms()
+                total = sp.Add(*(resolve(g.subs(X, a)) * self.density(sp.Integer(a)) for a in atoms))
+                return mpmath.mpf(sp.N(total, dps + 10))
+            f = sp.lambdify(X, resolve(g) * self.density(X), modules="mpmath")
+            if isinstance(supp, IntegerRange):
+                return mpmath.nsum(f, [int(supp.lo), mpmath.inf])
+            assert isinstance(supp, RealInterval)
+            return mpmath.quad(f, self._quad_points(supp))
+
+    def _quad_points(self, supp: RealInterval) -> list[Any]:
+        """Break points for mpmath.quad (hook: families put them where the mass is)."""
+        return [mpmath.mpf(sp.N(supp.lo, 40)) if supp.lo != -sp.oo else -mpmath.inf,
+                mpmath.mpf(sp.N(supp.hi, 40)) if supp.hi != sp.oo else mpmath.inf]
+
+    # ------------------------------------------------------------------ expectations
+    def expectation(self, g: sp.Expr) -> tuple[sp.Expr, str]:
+        """E[g(X)] for a basis function g: from the table, else derived and cached.
+
+        Returns the value and how it was obtained: ``"table"``, ``"sum"``, ``"integral"``
+        or ``"unevaluated"``.
+        """
+        if g == 1:
+            return sp.Integer(1), "table"
+        value = self._expectation(g)
+        if value is not None:
+            return value, "table"
+        return _derive_expectation(self, g)
+
+    def vanishes_on_support(self, g: sp.Expr) -> bool:
+        """True when g(x) = 0 at every atom of a finite support (for the 0 log 0 = 0 rule)."""
+        supp = self.support()
+        atoms = supp.values if isinstance(supp, FiniteAtoms) else (
+            supp.atoms() if isinstance(supp, IntegerRange) else None)
+        return atoms is not None and all(g.subs(X, a) == 0 for a in atoms)
+
+
+def _domain_from_assumptions(s: sp.Symbol) -> Domain:
+    from .domains import Positive, PositiveInteger, Real
+
+    if s.is_integer and s.is_positive:
+        return PositiveInteger
+    return Positive if s.is_positive else Real
+
+
+@functools.lru_cache(maxsize=512)
+def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
+    """Derive E[g(X)] from the definition: a finite sum, a series or an integral."""
+    supp = family.support()
+    atoms = supp.values if isinstance(supp, FiniteAtoms) else (
+        supp.atoms() if isinstance(supp, IntegerRange) else None)
+    if atoms is not None:
+        return sp.Add(*(g.subs(X, a) * family.density(sp.Integer(a)) for a in atoms)), "sum"
+    k = sp.Dummy("k", integer=True, nonnegative=True)
+    if isinstance(supp, IntegerRange):
+        s = sp.Sum((g * family.density(X)).subs(X, k), (k, supp.lo, supp.hi))
+        value = s.doit()
+        return (value, "sum") if not value.has(sp.Sum) else (s, "unevaluated")
+    assert isinstance(supp, RealInterval)
+    integral = sp.Integral(g * family.density(X), (X, supp.lo, supp.hi))
+    value = integral.doit(conds="none")
+    if value.has(sp.Integral):
+        return integral, "unevaluated"
+    return value, "integral"
+
+
+def iter_items(values: Iterable[Any]) -> Iterable[sp.Expr]:
+    for v in values:
+        yield from v if isinstance(v, tuple) else (v,)

@@ -1,0 +1,113 @@
+"""entropy, cross_entropy and kl_divergence: each derived from its own definition.
+
+H(P, Q) = -E_P[log q(X)],  H(P) = -E_P[log p(X)],  KL(P || Q) = E_P[log p(X) - log q(X)].
+None is computed from the other two; the decomposition is *checked* in verify.py.
+Derivations are cached (bounded, thread-safe) by the families' parameter signatures.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+from .derivation import Derivation, Expectation, Quantity, Step, StepKind
+from .errors import InvalidParameterTypeError, UnsupportedError
+from .expectation import expectation_steps
+from .family import X, Family
+
+__all__ = ["entropy", "cross_entropy", "kl_divergence"]
+
+_P, _Q = sp.Symbol("P"), sp.Symbol("Q")
+CACHE_SIZE = 1024
+
+
+def _require_family(obj: object, role: str) -> Family:
+    if not isinstance(obj, Family):
+        raise InvalidParameterTypeError("symdiv", role, obj, "a distribution family such as symdiv.Normal('mu', 'sigma')",
+                                        f"got {type(obj).__name__}")
+    return obj
+
+
+def _assumptions(*families: Family) -> tuple[sp.Basic, ...]:
+    return tuple(dict.fromkeys(f for fam in families for f in fam.facts()))
+
+
+def _log(density: sp.Expr) -> sp.Expr:
+    return sp.log(density, evaluate=False)
+
+
+def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, definition: sp.Expr,
+            note: str, sign: int) -> Derivation:
+    families = (P,) if quantity is Quantity.ENTROPY else (P, Q)
+    steps = [Step(StepKind.DEFINITION, definition, note)]
+    if quantity is not Quantity.ENTROPY:
+        P._check_pair(Q)
+        Q._check_pair(P)
+        reparams = {**P.reparams(), **Q.reparams()}
+        inside, reason = P.support().subset_of(Q.support(), reparams)
+        if inside is None:
+            raise UnsupportedError(f"{P!r} vs {Q!r}: cannot decide whether supp P \u2286 supp Q ({reason})")
+        if not inside:
+            steps.append(Step(StepKind.SUPPORT, sp.oo,
+                              f"{reason}: Q gives zero density where P has mass, so {quantity.symbol} = +oo"))
+            return Derivation(quantity, families, tuple(steps), _assumptions(*families))
+        steps.append(Step(StepKind.SUPPORT, definition, f"{reason}: the expectation is over supp P"))
+    else:
+        steps.append(Step(StepKind.SUPPORT, definition, f"supp P = {P.support().text()}"))
+    result = expectation_steps(P, integrand, sign, _P)
+    return Derivation(quantity, families, tuple(steps) + result.steps, _assumptions(*families), result.complete)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _entropy(P: Family) -> Derivation:
+    integrand = P.log_density(X)
+    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_log(P.density(X)), _P),
+                   "H(P) = -E_P[log p(X)]", -1)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _cross_entropy(P: Family, Q: Family) -> Derivation:
+    integrand = Q.log_density(X)
+    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_log(Q.density(X)), _P),
+                   "H(P, Q) = -E_P[log q(X)]", -1)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _kl_divergence(P: Family, Q: Family) -> Derivation:
+    integrand = P.log_density(X) - Q.log_density(X)
+    definition = Expectation(_log(P.density(X)) - _log(Q.density(X)), _P)
+    return _derive(Quantity.KL_DIVERGENCE, P, Q, integrand, definition,
+                   "KL(P || Q) = E_P[log p(X) - log q(X)]", 1)
+
+
+def entropy(P: Family) -> Derivation:
+    """The (differential) entropy H(P) = -E_P[log p(X)], derived step by step.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Normal("mu", "sigma")).expr
+    log(2*E*pi*sigma**2)/2
+    """
+    return _entropy(_require_family(P, "P"))
+
+
+def cross_entropy(P: Family, Q: Family) -> Derivation:
+    """The cross-entropy H(P, Q) = -E_P[log q(X)], derived step by step.
+
+    It is +oo (with a SUPPORT step saying why) when supp P is not inside supp Q.
+
+    >>> import symdiv as sd
+    >>> sd.cross_entropy(sd.Bernoulli("p"), sd.Bernoulli("q")).expr
+    -p*log(q) + (p - 1)*log(1 - q)
+    """
+    return _cross_entropy(_require_family(P, "P"), _require_family(Q, "Q"))
+
+
+def kl_divergence(P: Family, Q: Family) -> Derivation:
+    """The Kullback-Leibler divergence KL(P || Q) = E_P[log p(X) - log q(X)], derived step by step.
+
+    >>> import symdiv as sd
+    >>> sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")).expr
+    p*log(p/q) + (1 - p)*log((1 - p)/(1 - q))
+    """
+    return _kl_divergence(_require_family(P, "P"), _require_family(Q, "Q"))

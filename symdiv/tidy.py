@@ -1,0 +1,190 @@
+"""Targeted rewrites that bring an engine result to textbook shape.
+
+No blind ``simplify``: the result is expanded, split into constants, logarithms, sums and
+the rest, and each part is rewritten by a small fixed rule set (combine logarithms that
+share a coefficient, merge logarithms with rational coefficients, put rational terms over
+common denominators, complete squares, pull the sign out of a sum). Among the few
+candidate assemblies the one with the fewest operations (``sympy.count_ops``) wins, ties
+going to the first, so the shape is predictable.
+
+Combining logarithms is valid because every logarithm argument in an engine result is
+positive under the parameters' domain facts (probabilities in (0, 1], positive scales).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from typing import Iterable
+
+import sympy as sp
+
+__all__ = ["tidy", "complete_squares", "ops"]
+
+
+def ops(expr: sp.Expr) -> int:
+    return int(sp.count_ops(expr))
+
+
+def _smallest(candidates: Iterable[sp.Expr]) -> sp.Expr:
+    best, best_ops = None, None
+    for c in candidates:
+        n = ops(c)
+        if best_ops is None or n < best_ops:
+            best, best_ops = c, n
+    assert best is not None
+    return best
+
+
+def _log(arg: sp.Expr) -> sp.Expr:
+    """log(arg); a symbolic argument has nothing to evaluate, so skip SymPy's slow attempt."""
+    return sp.log(arg, evaluate=False) if arg.free_symbols else sp.log(arg)
+
+
+def _needs_expand(t: sp.Expr) -> bool:
+    return any(f.is_Add or (f.is_Pow and f.base.is_Add) for f in sp.Mul.make_args(t))
+
+
+def _expand_term(t: sp.Expr) -> sp.Expr:
+    """Distribute products and powers of sums; logarithms are combined later, not split here."""
+    return sp.expand(t, log=False, power_base=False, power_exp=False, basic=False)
+
+
+def _expand(expr: sp.Expr) -> sp.Expr:
+    expr = sp.Add(*(_expand_term(t) if _needs_expand(t) else t for t in sp.Add.make_args(expr)))
+    numeric_logs = [a for a in expr.atoms(sp.log) if a.args[0].is_number and a.args[0].is_positive]
+    if numeric_logs:
+        expr = sp.expand(expr.xreplace({a: sp.expand_log(a, force=True) for a in numeric_logs}))
+    return expr
+
+
+def complete_squares(n: sp.Expr) -> sp.Expr:
+    """Rewrite c a^2 -/+ 2c ab + c b^2 inside a polynomial as c (a -/+ b)^2."""
+    syms = sorted(n.free_symbols, key=sp.default_sort_key)
+    if len(syms) < 2:
+        return n
+    try:
+        terms = dict(sp.Poly(n, *syms).terms())
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        return n
+    width = len(syms)
+
+    def mono(**at: int) -> tuple[int, ...]:
+        return tuple(at.get(str(k), 0) for k in range(width))
+
+    squares = []
+    for a, b in itertools.combinations(range(width), 2):
+        ea, eb, eab = mono(**{str(a): 2}), mono(**{str(b): 2}), mono(**{str(a): 1, str(b): 1})
+        ca, cb, cab = terms.get(ea), terms.get(eb), terms.get(eab)
+        if ca and ca == cb and cab in (2 * ca, -2 * ca):
+            for m in (ea, eb, eab):
+                del terms[m]
+            squares.append(ca * (syms[a] + sp.sign(cab) * syms[b]) ** 2)
+    if not squares:
+        return n
+    rest = (c * sp.Mul(*(s**e for s, e in zip(syms, m))) for m, c in terms.items())
+    return sp.Add(*rest, *squares)
+
+
+def _rational_terms(rest: list[sp.Expr]) -> list[sp.Expr]:
+    """Group terms over their common denominators and complete squares in the numerators."""
+    groups: dict[sp.Expr, sp.Expr] = {}
+    for t in rest:
+        num_coeff, t2 = t.as_coeff_Mul()
+        n, d = t2.as_numer_denom()
+        groups[d] = groups.get(d, sp.Integer(0)) + num_coeff * n
+    out = []
+    for d, n in groups.items():
+        content, prim = sp.expand(n).as_content_primitive()
+        out.append(complete_squares(prim) / (d / content))
+    return out
+
+
+def _log_by_coefficient(logs: dict[sp.Expr, sp.Expr]) -> list[sp.Expr]:
+    """c log a - c log b -> c log(a/b).
+
+    Orientation: a numeric coefficient is made positive; for a symbolic one (1 - p versus
+    p - 1) the argument that sorts first goes in the numerator, so P's terms lead.
+    """
+    groups: dict[sp.Expr, tuple[list[sp.Expr], list[sp.Expr]]] = {}
+    for arg, c in logs.items():
+        key = -c if c.could_extract_minus_sign() else c
+        num, den = groups.setdefault(key, ([], []))
+        (num if c == key else den).append(arg)
+    out = []
+    for c, (num, den) in groups.items():
+        if not c.is_number and min(num + den, key=sp.default_sort_key) in den:
+            c, num, den = -c, den, num
+        out.append(c * _log(sp.Mul(*num) / sp.Mul(*den)))
+    return out
+
+
+def _log_merged(logs: dict[sp.Expr, sp.Expr]) -> tuple[sp.Expr, int, dict[sp.Expr, sp.Expr]] | None:
+    """Σ r_k log a_k with rational r_k -> (1/d) log(A), A = Π a_k^(d r_k); returns (A, d, others)."""
+    rational = {a: c for a, c in logs.items() if c.is_Rational}
+    if not rational:
+        return None
+    d = functools.reduce(math.lcm, (int(c.q) for c in rational.values()), 1)
+    inside = sp.Mul(*(a ** (d * c) for a, c in rational.items()))
+    return inside, d, {a: c for a, c in logs.items() if a not in rational}
+
+
+def _sum_part(sums: dict[tuple, list[sp.Expr]]) -> list[sp.Expr]:
+    out = []
+    for limits, summands in sums.items():
+        inner = tidy(sp.Add(*summands))
+        if inner == 0:
+            continue
+        plain = sp.Sum(inner, *limits)
+        if inner.could_extract_minus_sign():
+            out.append(_smallest([-sp.Sum(-inner, *limits), plain]))
+        else:
+            out.append(plain)
+    return out
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """Bring ``expr`` to a compact, textbook shape (equal to ``expr``)."""
+    expr = sp.sympify(expr)
+    if expr.is_Number or expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        return expr
+    expr = _expand(expr)
+    const = sp.Integer(0)
+    logs: dict[sp.Expr, sp.Expr] = {}
+    sums: dict[tuple, list[sp.Expr]] = {}
+    rest: list[sp.Expr] = []
+    for t in sp.Add.make_args(expr):
+        if t.is_Number:
+            const += t
+            continue
+        c, s = t.as_independent(sp.Sum, as_Add=False)
+        if isinstance(s, sp.Sum):
+            sums.setdefault(s.limits, []).append(_expand_term(c * s.function))
+            continue
+        factors = sp.Mul.make_args(t)
+        lg = [f for f in factors if isinstance(f, sp.log)]
+        coeff = sp.Mul(*(f for f in factors if not isinstance(f, sp.log)))
+        if len(lg) == 1 and not coeff.has(sp.log):
+            arg = lg[0].args[0]
+            logs[arg] = logs.get(arg, sp.Integer(0)) + coeff
+        else:
+            rest.append(t)
+    logs = {a: c for a, c in logs.items() if c != 0}
+
+    sum_part = _sum_part(sums)
+    rest_options = [rest, _rational_terms(rest)] if rest else [[]]
+    log_options: list[tuple[list[sp.Expr], sp.Expr]] = []
+    merged = _log_merged(logs)
+    if merged is not None:
+        inside, d, others = merged
+        other_terms = _log_by_coefficient(others)
+        if const.is_Rational and const != 0:
+            log_options.append(([sp.log(inside * sp.exp(d * const)) / d, *other_terms], sp.Integer(0)))
+        if len(logs) - len(others) >= 2:
+            log_options.append(([sp.log(inside) / d, *other_terms], const))
+    log_options.append((_log_by_coefficient(logs), const))
+    log_options.append(([c * sp.log(a) for a, c in logs.items()], const))
+
+    candidates = (sp.Add(*lt, k, *rt, *sum_part) for (lt, k), rt in itertools.product(log_options, rest_options))
+    return _smallest(candidates)
