@@ -20,10 +20,10 @@ def log_mass(p: sp.Expr) -> sp.Expr:
 class Bernoulli(Family):
     """The Bernoulli distribution on {0, 1}.
 
-    >>> import symdiv as sd
+    >>> import sympy as sp, symdiv as sd
     >>> sd.entropy(sd.Bernoulli("p")).expr
     -p*log(p) + (p - 1)*log(1 - p)
-    >>> sd.kl_divergence(sd.Bernoulli(0), sd.Bernoulli(sd.Rational(1, 2))).expr
+    >>> sd.kl_divergence(sd.Bernoulli(0), sd.Bernoulli(sp.Rational(1, 2))).expr
     log(2)
     """
 

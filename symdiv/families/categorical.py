@@ -35,7 +35,7 @@ class Categorical(Family):
     >>> sd.entropy(sd.Categorical(["p_0", "p_1", "p_2"])).expr
     -p_0*log(p_0) - p_1*log(p_1) - p_2*log(p_2)
     >>> sd.kl_divergence(sd.Categorical.symbolic("p", "K"), sd.Categorical.symbolic("q", "K")).expr
-    Sum(p[i]*log(p[i]/q[i]), (i, 0, K - 1))
+    Sum(log(p[i]/q[i])*p[i], (i, 0, K - 1))
     """
 
     name = "Categorical"
