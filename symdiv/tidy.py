@@ -20,7 +20,7 @@ from typing import Iterable
 
 import sympy as sp
 
-__all__ = ["tidy", "complete_squares", "ops"]
+__all__ = ["tidy", "complete_squares", "ops", "expand_log"]
 
 
 def ops(expr: sp.Expr) -> int:
@@ -46,6 +46,16 @@ def _needs_expand(t: sp.Expr) -> bool:
     return any(f.is_Add or (f.is_Pow and f.base.is_Add) for f in sp.Mul.make_args(t))
 
 
+_FACTOR_LIMIT = 10**12
+
+
+def expand_log(lg: sp.log) -> sp.Expr:
+    """Split a logarithm whose argument is known positive; factor small rational arguments."""
+    arg = lg.args[0]
+    small = arg.is_Rational and abs(arg.p) < _FACTOR_LIMIT and arg.q < _FACTOR_LIMIT
+    return sp.expand_log(lg, force=True, factor=small)
+
+
 def _expand_term(t: sp.Expr) -> sp.Expr:
     """Distribute products and powers of sums; logarithms are combined later, not split here."""
     return sp.expand(t, log=False, power_base=False, power_exp=False, basic=False)
@@ -55,7 +65,7 @@ def _expand(expr: sp.Expr) -> sp.Expr:
     expr = sp.Add(*(_expand_term(t) if _needs_expand(t) else t for t in sp.Add.make_args(expr)))
     numeric_logs = [a for a in expr.atoms(sp.log) if a.args[0].is_number and a.args[0].is_positive]
     if numeric_logs:
-        expr = sp.expand(expr.xreplace({a: sp.expand_log(a, force=True) for a in numeric_logs}))
+        expr = sp.expand(expr.xreplace({a: expand_log(a) for a in numeric_logs}))
     return expr
 
 

@@ -19,6 +19,7 @@ from .family import Family
 from .measures import _require_family, cross_entropy, entropy, kl_divergence
 from .numeric import Evaluator
 from .support import decide_nonnegative
+from .tidy import expand_log
 
 __all__ = ["NumericEvidence", "Verification", "verify_decomposition", "prove_zero"]
 
@@ -69,7 +70,7 @@ def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool:
 def _expand_logs(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """log(a b) -> log a + log b etc., only for arguments positive under the facts."""
     logs = [lg for lg in expr.atoms(sp.log) if _positive(lg.args[0], reparams)]
-    return expr.xreplace({lg: sp.expand_log(lg, force=True) for lg in logs})
+    return expr.xreplace({lg: expand_log(lg) for lg in logs})
 
 
 def _combine_sums(expr: sp.Expr) -> sp.Expr:
