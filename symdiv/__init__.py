@@ -15,7 +15,7 @@ from .derivation import Derivation, Expectation, Quantity, Step, StepKind
 from .domains import Positive, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
 from .families import CATALOG, Bernoulli, Categorical, Normal
-from .family import X, Family
+from .family import Family, X
 from .measures import cross_entropy, entropy, kl_divergence
 from .verify import NumericEvidence, Verification, verify_decomposition
 

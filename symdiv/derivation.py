@@ -40,6 +40,10 @@ class StepKind(enum.Enum):
     UNEVALUATED = "unevaluated"
 
 
+#: the name under which expectations over P are printed
+P_NAME = sp.Symbol("P")
+
+
 class Expectation(sp.Expr):
     """An unevaluated expectation E_P[g(X)] over the distribution named ``dist``.
 
@@ -49,8 +53,8 @@ class Expectation(sp.Expr):
 
     is_commutative = True
 
-    def __new__(cls, g: sp.Expr, dist: sp.Symbol = sp.Symbol("P")) -> "Expectation":
-        return super().__new__(cls, sp.sympify(g), dist)
+    def __new__(cls, g: sp.Expr, dist: sp.Symbol | None = None) -> Expectation:
+        return super().__new__(cls, sp.sympify(g), dist if dist is not None else P_NAME)
 
     @property
     def g(self) -> sp.Expr:
@@ -83,7 +87,7 @@ class Derivation:
     """
 
     quantity: Quantity
-    families: tuple["Family", ...]
+    families: tuple[Family, ...]
     steps: tuple[Step, ...]
     assumptions: tuple[sp.Basic, ...]
     is_complete: bool = True
@@ -97,11 +101,11 @@ class Derivation:
         return self.expr == sp.oo
 
     @property
-    def P(self) -> "Family":
+    def P(self) -> Family:
         return self.families[0]
 
     @property
-    def Q(self) -> "Family":
+    def Q(self) -> Family:
         return self.families[-1]
 
     def __str__(self) -> str:

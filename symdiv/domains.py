@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import sympy as sp
 
@@ -48,10 +49,11 @@ def make_name(name: str) -> str:
     return name
 
 
-def to_expr(value: Any, family: str, param: str, domain: "Domain") -> sp.Expr:
+def to_expr(value: Any, family: str, param: str, domain: Domain) -> sp.Expr:
     """Convert a user value (name, number or SymPy expression) into a SymPy expression."""
     if isinstance(value, bool) or value is None:
-        raise InvalidParameterTypeError(family, param, value, domain.text, "expected a name, a number or a SymPy expression")
+        raise InvalidParameterTypeError(family, param, value, domain.text,
+                                        "expected a name, a number or a SymPy expression")
     if isinstance(value, str):
         try:
             return domain.make_symbol(make_name(value))
@@ -187,7 +189,7 @@ class _PositiveInteger(Domain):
     def text(self) -> str:  # type: ignore[override]
         return f"integers >= {self.minimum}"
 
-    def __call__(self, minimum: int) -> "_PositiveInteger":
+    def __call__(self, minimum: int) -> _PositiveInteger:
         """``PositiveInteger(2)``: the integers from 2 on."""
         return _PositiveInteger(minimum)
 

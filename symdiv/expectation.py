@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derivation import Expectation, Step, StepKind
-from .family import X, Family
+from .derivation import P_NAME, Expectation, Step, StepKind
+from .family import Family, X
 from .tidy import tidy
 
 __all__ = ["decompose", "expectation_steps", "ExpectationResult"]
@@ -86,7 +86,7 @@ _KIND = {"table": StepKind.EXPECTATION, "sum": StepKind.SUM, "integral": StepKin
 _ORDER = ("unevaluated", "integral", "sum", "table")
 
 
-def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol = sp.Symbol("P")) -> ExpectationResult:
+def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol = P_NAME) -> ExpectationResult:
     """The steps from ``sign * E_P[integrand]`` to a tidy closed form."""
     steps: list[Step] = []
     terms = decompose(integrand)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar
 
 import mpmath
 import sympy as sp
@@ -88,7 +89,12 @@ class Family:
         """The closed-form expectation table: E[g(X)] for known bases, else None."""
         return None
 
-    def _check_pair(self, other: "Family") -> None:
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Family:
+        """An instance with named symbolic parameters for role 1 (P) or 2 (Q): mu_1, sigma_1, ..."""
+        return cls(*(f"{p.name}_{role}" for p in cls.parameters))
+
+    def _check_pair(self, other: Family) -> None:
         """Hook: raise when ``self`` and ``other`` cannot be compared (e.g. a mismatched K)."""
 
     # ------------------------------------------------------------------ identity
@@ -158,7 +164,7 @@ class Family:
             if s not in point:
                 point[s] = self._symbol_domains.get(s, _domain_from_assumptions(s)).sample(rng)
 
-    def at(self, point: Mapping[Any, Any]) -> "Family":
+    def at(self, point: Mapping[Any, Any]) -> Family:
         """This family with the point's values substituted (validated)."""
         subs = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
 
@@ -166,6 +172,13 @@ class Family:
             return tuple(put(i) for i in v) if isinstance(v, tuple) else v.xreplace(subs)
 
         return type(self)(*(put(v) for v in self._values))
+
+    def substitute(self, values: Mapping[str, Any]) -> Family:
+        """This family with some parameters given values, by symbol name (e.g. {"mu_1": 0})."""
+        by_name = {str(s): s for s in self.free_symbols}
+        if not set(values) & set(by_name):
+            return self
+        return self.at({by_name[k]: sp.sympify(v) for k, v in values.items() if k in by_name})
 
     def numeric_expectation(self, g: sp.Expr, dps: int = 30,
                             resolve: Callable[[sp.Expr], sp.Expr] = lambda e: e) -> mpmath.mpf:

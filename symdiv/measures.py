@@ -11,20 +11,21 @@ import functools
 
 import sympy as sp
 
+from .derivation import P_NAME as _P
 from .derivation import Derivation, Expectation, Quantity, Step, StepKind
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
-from .family import X, Family
+from .family import Family, X
 
 __all__ = ["entropy", "cross_entropy", "kl_divergence"]
 
-_P, _Q = sp.Symbol("P"), sp.Symbol("Q")
 CACHE_SIZE = 1024
 
 
 def _require_family(obj: object, role: str) -> Family:
     if not isinstance(obj, Family):
-        raise InvalidParameterTypeError("symdiv", role, obj, "a distribution family such as symdiv.Normal('mu', 'sigma')",
+        raise InvalidParameterTypeError("symdiv", role, obj,
+                                        "a distribution family such as symdiv.Normal('mu', 'sigma')",
                                         f"got {type(obj).__name__}")
     return obj
 
@@ -50,7 +51,7 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
             raise UnsupportedError(f"{P!r} vs {Q!r}: cannot decide whether supp P \u2286 supp Q ({reason})")
         if not inside:
             steps.append(Step(StepKind.SUPPORT, sp.oo,
-                              f"{reason}: Q gives zero density where P has mass, so {quantity.symbol} = +oo"))
+                              f"{reason}: Q gives zero probability (density) where P has mass, so {quantity.symbol} = +oo"))
             return Derivation(quantity, families, tuple(steps), _assumptions(*families))
         steps.append(Step(StepKind.SUPPORT, definition, f"{reason}: the expectation is over supp P"))
     else:

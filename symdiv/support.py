@@ -8,8 +8,8 @@ symbolic; inequalities between them are decided with the parameters' domain fact
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import sympy as sp
 
@@ -46,7 +46,7 @@ class Support:
         raise NotImplementedError
 
     def subset_of(
-        self, other: "Support", reparams: Mapping[sp.Symbol, sp.Expr]
+        self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]
     ) -> tuple[bool | None, str]:
         """Return (is self ⊆ other, a one-line reason)."""
         if self.discrete != other.discrete:
@@ -59,7 +59,7 @@ class Support:
         rel = {True: "\u2286", False: "\u2288", None: "?\u2286"}[verdict]
         return verdict, f"supp P = {self.text()} {rel} supp Q = {other.text()}"
 
-    def _subset(self, other: "Support", reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
         raise NotImplementedError  # pragma: no cover
 
 

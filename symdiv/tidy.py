@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import sympy as sp
 

@@ -8,8 +8,9 @@ two sides differ (both values are kept); None when neither was found.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import mpmath
 import sympy as sp

@@ -7,8 +7,9 @@ closed forms used for the compactness check, with their source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import mpmath
 import sympy as sp

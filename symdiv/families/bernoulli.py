@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import UnitInterval
-from ..family import X, Family, Parameter
+from ..family import Family, Parameter, X
 from ..support import FiniteAtoms
 
 
@@ -31,6 +31,10 @@ class Bernoulli(Family):
     parameters = (Parameter("p", UnitInterval, "P(X = 1)"),)
     discrete = True
     aliases = ("bern",)
+
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Bernoulli:
+        return cls("pq"[role - 1] if role in (1, 2) else f"p_{role}")
 
     @property
     def p(self) -> sp.Expr:

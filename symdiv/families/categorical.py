@@ -8,13 +8,14 @@ and :meth:`Categorical.symbolic` with a symbolic number of classes K, whose resu
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
 
 from ..domains import PositiveInteger, Simplex, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError
-from ..family import X, Family, Parameter, Point
+from ..family import Family, Parameter, Point, X
 from ..support import FiniteAtoms, IntegerRange, Support
 from .bernoulli import log_mass
 
@@ -57,7 +58,7 @@ class Categorical(Family):
         return entries
 
     @classmethod
-    def symbolic(cls, name: str = "p", K: int | str | sp.Expr = "K") -> "Categorical":
+    def symbolic(cls, name: str = "p", K: int | str | sp.Expr = "K") -> Categorical:
         """A Categorical with symbolic probabilities.
 
         With an integer K, the probabilities are the symbols ``name_0 .. name_{K-1}``;
@@ -73,6 +74,10 @@ class Categorical(Family):
         self._values = (sp.IndexedBase(name, positive=True),)
         self._symbol_domains = {}
         return self
+
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Categorical:
+        return cls.symbolic("pq"[role - 1] if role in (1, 2) else f"p{role}", "K")
 
     @property
     def probs(self) -> Any:
@@ -160,7 +165,13 @@ class Categorical(Family):
             return
         super()._sample_into(rng, point)
 
-    def at(self, point: Mapping[Any, Any]) -> "Categorical":
+    def substitute(self, values: Mapping[str, Any]) -> Categorical:
+        if self.indexed and str(self.K) in values:
+            explicit = Categorical.symbolic(str(self.probs), values[str(self.K)])
+            return explicit.substitute({k: v for k, v in values.items() if k != str(self.K)})
+        return super().substitute(values)  # type: ignore[return-value]
+
+    def at(self, point: Mapping[Any, Any]) -> Categorical:
         if not self.indexed:
             return super().at(point)  # type: ignore[return-value]
         k = int(self.K.xreplace({s: v for s, v in point.items() if isinstance(s, sp.Symbol)}))

@@ -6,7 +6,7 @@ import mpmath
 import sympy as sp
 
 from ..domains import Positive, Real
-from ..family import X, Family, Parameter
+from ..family import Family, Parameter, X
 from ..support import REALS, RealInterval
 
 

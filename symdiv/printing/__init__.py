@@ -1,0 +1,1 @@
+"""Printing layer: kept outside the model, dispatched on class."""

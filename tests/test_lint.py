@@ -1,0 +1,24 @@
+"""ruff runs with the tests, so a lint error fails CI like any other defect."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        if os.environ.get("CI"):
+            pytest.fail("ruff is part of the test extra and must be installed in CI")
+        pytest.skip("ruff is not installed (pip install '.[test]')")
+    r = subprocess.run([ruff, "check", "symdiv", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sys.version_info >= (3, 11)
