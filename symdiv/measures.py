@@ -50,8 +50,8 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
         if inside is None:
             raise UnsupportedError(f"{P!r} vs {Q!r}: cannot decide whether supp P \u2286 supp Q ({reason})")
         if not inside:
-            steps.append(Step(StepKind.SUPPORT, sp.oo,
-                              f"{reason}: Q gives zero probability (density) where P has mass, so {quantity.symbol} = +oo"))
+            why = f"Q gives zero probability (density) where P has mass, so {quantity.symbol} = +oo"
+            steps.append(Step(StepKind.SUPPORT, sp.oo, f"{reason}: {why}"))
             return Derivation(quantity, families, tuple(steps), _assumptions(*families))
         steps.append(Step(StepKind.SUPPORT, definition, f"{reason}: the expectation is over supp P"))
     else:
