@@ -17,6 +17,7 @@ from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError
 from .families import CATALOG, Bernoulli, Categorical, Normal
 from .family import Family, X
 from .measures import cross_entropy, entropy, kl_divergence
+from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
 from .verify import NumericEvidence, Verification, verify_decomposition
 
 __version__ = "0.1.0"
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidParameterError",
     "InvalidParameterTypeError",
     "Normal",
+    "Notation",
     "NumericEvidence",
     "ParseError",
     "Positive",
@@ -47,6 +49,11 @@ __all__ = [
     "X",
     "cross_entropy",
     "entropy",
+    "formula_sheet",
+    "latex",
+    "latex_document",
+    "preamble",
+    "write_sheet",
     "kl_divergence",
     "verify_decomposition",
 ]

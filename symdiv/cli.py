@@ -16,7 +16,9 @@ from . import CATALOG, cross_entropy, entropy, kl_divergence, verify_decompositi
 from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .family import Family
+from .printing.latex import Notation, derivation_latex, formula_sheet, latex, verification_latex, write_sheet
 from .printing.text import derivation_text, families_text, verification_text
+from .tidy import to_bits
 
 EXAMPLES = """examples:
   symdiv kl normal normal                 KL between two normals, symbolic parameters
@@ -25,6 +27,9 @@ EXAMPLES = """examples:
   symdiv ce categorical categorical       cross-entropy, symbolic number of classes K
   symdiv verify normal normal             prove H(P,Q) = KL(P||Q) + H(P)
   symdiv kl bern bern --format json -o kl.json
+  symdiv kl normal normal --steps --format latex    an align* derivation for a paper
+  symdiv kl normal normal --log bits --rename sigma_1=s,sigma_2=t
+  symdiv sheet -o sheet.pdf               the formula sheet of every family (.tex or .pdf)
   symdiv families                         every family, its parameters, domains and support
 
 Parameters are named <param>_1 for P and <param>_2 for Q (p and q for Bernoulli and
@@ -78,6 +83,17 @@ def parse_values(text: str | None) -> dict[str, Fraction]:
     return out
 
 
+def parse_names(text: str | None) -> dict[str, str]:
+    """``"sigma_1=s,mu_1=m"`` -> {"sigma_1": "s", "mu_1": "m"}; both sides plain names."""
+    out: dict[str, str] = {}
+    for item in (text or "").split(",") if text else []:
+        old, sep, new = (part.strip() for part in item.partition("="))
+        if not sep or not _NAME.match(old) or not _NAME.match(new):
+            raise ParseError(f"--rename expects OLD=NEW[,OLD=NEW...] with plain names (e.g. sigma_1=s); got {item!r}")
+        out[old] = new
+    return out
+
+
 def _families(names: Sequence[str], values: dict[str, Fraction]) -> list[Family]:
     fams = [family_class(n).symbolic_example(role) for role, n in enumerate(names, 1)]
     numbers = {k: sp.Rational(v.numerator, v.denominator) for k, v in values.items()}
@@ -95,15 +111,15 @@ def _families(names: Sequence[str], values: dict[str, Fraction]) -> list[Family]
     return fams
 
 
-def derivation_json(d: Derivation) -> dict[str, Any]:
+def derivation_json(d: Derivation, notation: Notation) -> dict[str, Any]:
     return {
         "quantity": d.quantity.value,
         "families": [f.name for f in d.families],
         "parameters": [{k: str(v) if not isinstance(v, tuple) else [str(x) for x in v] for k, v in f.params.items()}
                        for f in d.families],
-        "expr": sp.sstr(d.expr),
-        "latex": sp.latex(d.expr),
-        "steps": [{"kind": s.kind.value, "latex": sp.latex(s.expr), "note": s.note} for s in d.steps],
+        "expr": sp.sstr(to_bits(d.expr) if notation.log == "bits" and d.expr.is_finite else d.expr),
+        "latex": derivation_latex(d, notation=notation),
+        "steps": [{"kind": s.kind.value, "latex": latex(s.expr, notation), "note": s.note} for s in d.steps],
         "complete": d.is_complete,
         "assumptions": [sp.sstr(a) for a in d.assumptions],
     }
@@ -114,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _Parser(add_help=False)
-    common.add_argument("--format", choices=("text", "unicode", "json"), default="text")
+    common.add_argument("--format", choices=("text", "unicode", "latex", "json"), default="text")
+    common.add_argument("--log", choices=("log", "ln", "bits"), default="log",
+                        help="natural log written log or ln, or the result converted to bits")
+    common.add_argument("--rename", metavar="OLD=NEW,...", help="rename parameters, e.g. sigma_1=s,mu_1=m")
     common.add_argument("--steps", action="store_true", help="show every derivation step")
     common.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
     common.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -124,31 +143,60 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("families", nargs=nfam, metavar="FAMILY")
     sub.add_parser("families", help="list families, parameters, domains and supports")
+    sheet = sub.add_parser("sheet", help="the formula sheet of every family, as .tex (stdout or -o) or .pdf")
+    sheet.add_argument("-o", "--output", metavar="FILE", help="FILE.tex or FILE.pdf (needs pdflatex)")
+    sheet.add_argument("--log", choices=("log", "ln", "bits"), default="log")
     return parser
 
 
-def run(argv: Sequence[str] | None = None) -> str:
+def _text(d: Derivation, args: argparse.Namespace, notation: Notation) -> str:
+    if args.format == "json":
+        return json.dumps(derivation_json(d, notation), indent=2)
+    if args.format == "latex":
+        return derivation_latex(d, steps=args.steps, env="align*" if args.steps else "equation*", notation=notation)
+    shown = d
+    if notation.log == "bits" and d.expr.is_finite:
+        from dataclasses import replace
+
+        last = replace(d.steps[-1], expr=to_bits(d.expr), note=d.steps[-1].note + " (in bits)")
+        shown = replace(d, steps=d.steps[:-1] + (last,))
+    return derivation_text(shown, steps=args.steps, unicode=args.format == "unicode")
+
+
+def run(argv: Sequence[str] | None = None) -> str | None:
+    """Run the command; return the text to print (None when a file was written)."""
     args = build_parser().parse_args(argv)
     if args.command == "families":
         return families_text(CATALOG)
+    notation = Notation(log=args.log)
+    if args.command == "sheet":
+        if args.output and args.output.lower().endswith(".pdf"):
+            write_sheet(args.output, notation)
+            return None
+        return formula_sheet(notation)
     fams = _families(args.families, parse_values(args.at))
+    renames = parse_names(args.rename)
+    if renames:
+        fams = [f.renamed(renames) for f in fams]
     if args.command == "verify":
         v = verify_decomposition(fams[0], fams[1])
         if args.format == "json":
             return json.dumps({"claim": v.claim, "holds": v.holds, "verdict": v.verdict, "residual": sp.sstr(v.reduced),
-                               "derivations": [derivation_json(d) for d in v.derivations]}, indent=2)
+                               "latex": verification_latex(v, notation=notation),
+                               "derivations": [derivation_json(d, notation) for d in v.derivations]}, indent=2)
+        if args.format == "latex":
+            return verification_latex(v, env="align*", notation=notation)
         return verification_text(v, unicode=args.format == "unicode")
     measure = {"entropy": entropy, "ce": cross_entropy, "kl": kl_divergence}[args.command]
-    d = measure(*fams)
-    if args.format == "json":
-        return json.dumps(derivation_json(d), indent=2)
-    return derivation_text(d, steps=args.steps, unicode=args.format == "unicode")
+    return _text(measure(*fams), args, notation)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args_out = getattr(build_parser().parse_known_args(argv)[0], "output", None)
         text = run(argv)
+        if text is None:
+            return 0
         if args_out:
             with open(args_out, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")

@@ -110,3 +110,21 @@ class Derivation:
 
     def __str__(self) -> str:
         return f"{self.quantity.symbol} = {self.expr}"
+
+    def latex(self, steps: bool = False, env: str | None = None, label: str | None = None,
+              notation: Any = None) -> str:
+        r"""LaTeX: one equation, or with ``steps=True`` one line per step aligned on ``=``.
+
+        ``env`` is None, "equation", "equation*", "align*" or "aligned"; ``notation`` a
+        :class:`symdiv.Notation`.
+
+        >>> import symdiv as sd
+        >>> print(sd.entropy(sd.Bernoulli("p")).latex())
+        H(P) = - p \log{p} - \left(1 - p\right) \log{\left(1 - p\right)}
+        """
+        from .printing.latex import derivation_latex
+
+        return derivation_latex(self, steps=steps, env=env, label=label, notation=notation)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex(steps=True, env="aligned") + "$$"

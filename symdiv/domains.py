@@ -87,6 +87,8 @@ class Domain:
 
     name: ClassVar[str] = "Domain"
     text: ClassVar[str] = ""
+    #: the domain as LaTeX, for printing (e.g. ``(0, \infty)``)
+    latex: ClassVar[str] = ""
     assumptions: ClassVar[dict[str, bool]] = {}
     #: closed interval from which :meth:`sample` draws (always inside the open domain)
     sample_range: ClassVar[tuple[Fraction, Fraction]] = (Fraction(-3), Fraction(3))
@@ -132,6 +134,7 @@ class Domain:
 class _Real(Domain):
     name = "Real"
     text = "real numbers (-oo, oo)"
+    latex = r"\mathbb{R}"
     assumptions = {"real": True}
 
     def check(self, value: sp.Expr, family: str, param: str) -> None:
@@ -141,6 +144,7 @@ class _Real(Domain):
 class _Positive(Domain):
     name = "Positive"
     text = "positive reals (0, oo)"
+    latex = r"(0, \infty)"
     assumptions = {"positive": True}
     sample_range = (Fraction(1, 4), Fraction(4))
 
@@ -158,6 +162,7 @@ class _UnitInterval(Domain):
 
     name = "UnitInterval"
     text = "[0, 1]"
+    latex = "[0, 1]"
     assumptions = {"positive": True}
     sample_range = (Fraction(1, 20), Fraction(19, 20))
 
@@ -189,6 +194,10 @@ class _PositiveInteger(Domain):
     def text(self) -> str:  # type: ignore[override]
         return f"integers >= {self.minimum}"
 
+    @property
+    def latex(self) -> str:  # type: ignore[override]
+        return rf"\{{{self.minimum}, {self.minimum + 1}, \dots\}}"
+
     def __call__(self, minimum: int) -> _PositiveInteger:
         """``PositiveInteger(2)``: the integers from 2 on."""
         return _PositiveInteger(minimum)
@@ -214,6 +223,7 @@ class _Simplex(Domain):
 
     name = "Simplex"
     text = "probability vectors (entries in [0, 1], summing to 1, at least 2 entries)"
+    latex = r"\Delta^{K-1}"
     assumptions = {"positive": True}
     FLOAT_TOL = 1e-12
 

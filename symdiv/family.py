@@ -180,6 +180,14 @@ class Family:
             return self
         return self.at({by_name[k]: sp.sympify(v) for k, v in values.items() if k in by_name})
 
+    def renamed(self, names: Mapping[str, str]) -> Family:
+        """This family with parameter symbols renamed ({"sigma_1": "s"}); assumptions are kept."""
+        from .domains import make_name
+
+        subs = {s: sp.Symbol(make_name(names[str(s)]), **s.assumptions0)
+                for s in self.free_symbols if isinstance(s, sp.Symbol) and str(s) in names}
+        return self.at(subs) if subs else self
+
     def numeric_expectation(self, g: sp.Expr, dps: int = 30,
                             resolve: Callable[[sp.Expr], sp.Expr] = lambda e: e) -> mpmath.mpf:
         """E[g(X)] by mpmath summation or integration; every parameter must be a number.

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-__all__ = ["tidy", "complete_squares", "ops", "expand_log"]
+__all__ = ["tidy", "complete_squares", "ops", "expand_log", "log2", "to_bits", "negative_looking"]
 
 
 def ops(expr: sp.Expr) -> int:
@@ -111,20 +111,32 @@ def _rational_terms(rest: list[sp.Expr]) -> list[sp.Expr]:
     return out
 
 
-def _log_by_coefficient(logs: dict[sp.Expr, sp.Expr]) -> list[sp.Expr]:
-    """c log a - c log b -> c log(a/b).
+def negative_looking(c: sp.Expr) -> bool:
+    """Whether -c reads better than c; exactly one of c and -c is negative-looking.
 
-    Orientation: a numeric coefficient is made positive; for a symbolic one (1 - p versus
-    p - 1) the argument that sorts first goes in the numerator, so P's terms lead.
+    -p and p - 1 are (they read better as p and 1 - p): a sum with more negative than
+    positive terms, or as many and a negative constant.
     """
+    if not c.is_Add:
+        return bool(c.could_extract_minus_sign())
+    terms = sp.Add.make_args(c)
+    neg = sum(1 for t in terms if t.could_extract_minus_sign())
+    if 2 * neg != len(terms):
+        return 2 * neg > len(terms)
+    const = c.as_coeff_Add()[0]
+    return bool(const.is_negative) if const != 0 else bool(c.could_extract_minus_sign())
+
+
+def _log_by_coefficient(logs: dict[sp.Expr, sp.Expr]) -> list[sp.Expr]:
+    """c log a - c log b -> c log(a/b), with the positive-looking coefficient outside (p, 1 - p, 1)."""
     groups: dict[sp.Expr, tuple[list[sp.Expr], list[sp.Expr]]] = {}
     for arg, c in logs.items():
-        key = -c if c.could_extract_minus_sign() else c
+        key = -c if negative_looking(c) else c
         num, den = groups.setdefault(key, ([], []))
         (num if c == key else den).append(arg)
     out = []
     for c, (num, den) in groups.items():
-        if not c.is_number and min(num + den, key=sp.default_sort_key) in den:
+        if not num:
             c, num, den = -c, den, num
         out.append(c * _log(sp.Mul(*num) / sp.Mul(*den)))
     return out
@@ -198,3 +210,29 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 
     candidates = (sp.Add(*lt, k, *rt, *sum_part) for (lt, k), rt in itertools.product(log_options, rest_options))
     return _smallest(candidates)
+
+
+class log2(sp.Function):
+    """The base-2 logarithm, kept as one symbol so results in bits print as log_2."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return (sp.log(self.args[0]) / sp.log(2))._eval_evalf(prec)
+
+    def _eval_rewrite_as_log(self, arg: sp.Expr, **kwargs: object) -> sp.Expr:
+        return sp.log(arg) / sp.log(2)
+
+
+def to_bits(expr: sp.Expr) -> sp.Expr:
+    """A result in nats converted to bits (divided by log 2), logarithms becoming log_2."""
+    expr = sp.sympify(expr)
+    if expr.is_Add:
+        return sp.Add(*(to_bits(t) for t in expr.args))
+    coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
+    if isinstance(rest, sp.Sum):
+        return coeff * sp.Sum(to_bits(rest.function), *rest.limits)
+    logs = [f for f in sp.Mul.make_args(expr) if isinstance(f, sp.log)]
+    if len(logs) == 1 and not (expr / logs[0]).has(sp.log):
+        return (expr / logs[0]) * log2(logs[0].args[0])
+    return expr / sp.log(2)

@@ -61,6 +61,15 @@ class Verification:
     def __str__(self) -> str:
         return f"{self.claim}: {self.verdict} (residual reduced to {self.reduced})"
 
+    def latex(self, env: str | None = "aligned", notation: Any = None) -> str:
+        """The proof (or counterexample) as LaTeX, aligned on ``=``."""
+        from .printing.latex import verification_latex
+
+        return verification_latex(self, env=env, notation=notation)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex(env="aligned") + "$$"
+
 
 def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool:
     if a.is_positive:
@@ -76,6 +85,8 @@ def _expand_logs(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> sp.Exp
 
 def _combine_sums(expr: sp.Expr) -> sp.Expr:
     """c1 Sum(f, L) + c2 Sum(g, L) -> Sum(expand(c1 f + c2 g), L)."""
+    if not expr.has(sp.Sum):
+        return expr
     groups: dict[tuple, sp.Expr] = {}
     rest = []
     for t in sp.Add.make_args(sp.expand(expr)):

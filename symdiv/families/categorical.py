@@ -171,6 +171,12 @@ class Categorical(Family):
             return explicit.substitute({k: v for k, v in values.items() if k != str(self.K)})
         return super().substitute(values)  # type: ignore[return-value]
 
+    def renamed(self, names: Mapping[str, str]) -> Categorical:
+        if not self.indexed:
+            return super().renamed(names)  # type: ignore[return-value]
+        base, k = str(self.probs), str(self.K)
+        return Categorical.symbolic(names.get(base, base), names.get(k, k) if isinstance(self.K, sp.Symbol) else self.K)
+
     def at(self, point: Mapping[Any, Any]) -> Categorical:
         if not self.indexed:
             return super().at(point)  # type: ignore[return-value]
