@@ -99,3 +99,48 @@ def test_errors_are_one_line_exit_2(args, message) -> None:
 def test_help_shows_examples() -> None:
     r = run("--help")
     assert r.returncode == 0 and "examples:" in r.stdout and "symdiv kl normal normal" in r.stdout
+
+
+def test_latex_steps_compile(tmp_path) -> None:
+    from latex_tools import compile_tex, need_tex
+
+    import symdiv as sd
+
+    r = run("kl", "normal", "normal", "--steps", "--format", "latex")
+    assert r.returncode == 0 and r.stdout.startswith("\\begin{align*}") and "\\text{definition}" in r.stdout
+    need_tex("pdflatex")
+    compile_tex(sd.latex_document([r.stdout]), tmp_path)
+
+
+def test_log_and_rename() -> None:
+    r = run("kl", "normal", "normal", "--log", "bits", "--rename", "sigma_1=s,sigma_2=t")
+    assert r.returncode == 0 and "log2(t/s)" in r.stdout and "sigma=s" in r.stdout
+    r = run("entropy", "normal", "--log", "ln", "--format", "latex")
+    assert r.returncode == 0 and r"\ln{\left(2 e \pi \sigma_{1}^{2}\right)}" in r.stdout
+    r = run("kl", "normal", "normal", "--rename", "sigma_1=1x")
+    assert r.returncode == 2 and "--rename" in r.stderr
+
+
+def test_sheet(tmp_path) -> None:
+    from latex_tools import need_tex
+
+    r = run("sheet")
+    assert r.returncode == 0 and r.stdout.startswith("\\documentclass") and "\\section{Normal}" in r.stdout
+    out = tmp_path / "sheet.tex"
+    assert run("sheet", "-o", str(out)).returncode == 0 and out.read_text().startswith("\\documentclass")
+    need_tex("pdflatex")
+    pdf = tmp_path / "sheet.pdf"
+    r = run("sheet", "-o", str(pdf))
+    assert r.returncode == 0, r.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_sheet_pdf_without_pdflatex(tmp_path) -> None:
+    env_path = os.path.dirname(sys.executable)  # python only: no pdflatex
+    env = dict(os.environ, PATH=env_path)
+    env.setdefault("PYTHONPATH", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([*CMD, "sheet", "-o", str(tmp_path / "s.pdf")], capture_output=True, text=True, env=env,
+                       timeout=120)
+    if shutil.which("pdflatex", path=env_path):
+        pytest.skip("pdflatex lives beside python here")
+    assert r.returncode == 2 and "pdflatex is not on PATH" in r.stderr and len(r.stderr.strip().splitlines()) == 1

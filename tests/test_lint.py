@@ -19,6 +19,7 @@ def test_ruff_is_clean() -> None:
         if os.environ.get("CI"):
             pytest.fail("ruff is part of the test extra and must be installed in CI")
         pytest.skip("ruff is not installed (pip install '.[test]')")
-    r = subprocess.run([ruff, "check", "symdiv", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    paths = ["symdiv", "tests", "benchmarks", "docs"]
+    r = subprocess.run([ruff, "check", *paths], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert sys.version_info >= (3, 11)

@@ -466,7 +466,7 @@ def formula_sheet(notation: Notation | None = None) -> str:
              "and the decomposition $H(P, Q) = D_{\\mathrm{KL}}(P \\parallel Q) + H(P)$ is proved for each family."]
     for fam in CATALOG:
         P, Q = fam.symbolic_example(1), fam.symbolic_example(2)
-        params = ", ".join(f"$\\mathit{{{p.name}}} \\in {p.domain.latex}$" for p in fam.parameters)
+        params = ", ".join(f"${latex(sp.Symbol(p.name), notation)} \\in {p.domain.latex}$" for p in fam.parameters)
         parts.append(
             f"\\section{{{fam.name}}}\n"
             f"Parameters: {params}. Support: ${support_latex(P.support(), notation)}$ "
