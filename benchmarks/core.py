@@ -111,12 +111,7 @@ def succeeded(result):
 
 
 def clear_caches():
-    import symdiv.family
-    import symdiv.measures
-
-    for cached in (symdiv.measures._entropy, symdiv.measures._cross_entropy, symdiv.measures._kl_divergence,
-                   symdiv.family._derive_expectation):
-        cached.cache_clear()
+    sd.clear_caches()
 """
 
 #: One (family, measure) entry, cold.
@@ -540,6 +535,19 @@ def format_report(entries: list[Entry], session: dict[str, Any], scaling: dict[s
     return "\n".join(lines)
 
 
+def code_version() -> str:
+    """The commit of the benchmarked code, "+dirty" when symdiv/ has uncommitted changes."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+
+    try:
+        dirty = bool(git("status", "--porcelain", "--", "symdiv"))
+        return git("rev-parse", "--short", "HEAD").strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
 def scaling_ks(kmax: int) -> tuple[int, ...]:
     """The default K values up to ``kmax``, then doublings of 200 up to ``kmax``, then ``kmax``."""
     ks = [k for k in DEFAULT_KS if k <= kmax]
@@ -574,10 +582,12 @@ def main(argv: list[str] | None = None) -> int:
     log("timing the session ...")
     session = measure_session(repeat, timeout)
     scaling = measure_scaling(ks, repeat, timeout, log)
+    version = code_version()
+    print(f"symdiv at {version}; repeat {repeat}, baseline timeout {timeout:g} s\n")
     print(format_report(entries, session, scaling, timeout))
     if args.json:
         payload = {"config": {"repeat": repeat, "timeout_s": timeout, "ks": ks, "seed": args.seed,
-                              "quick": args.quick, "python": sys.version.split()[0]},
+                              "quick": args.quick, "python": sys.version.split()[0], "code": version},
                    "entries": [asdict(e) for e in entries], "session": session, "scaling": scaling}
         Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
     return 0

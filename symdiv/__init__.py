@@ -16,7 +16,7 @@ from .domains import Positive, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
 from .families import CATALOG, Bernoulli, Categorical, Normal
 from .family import Family, X
-from .measures import cross_entropy, entropy, kl_divergence
+from .measures import clear_caches, cross_entropy, entropy, kl_divergence
 from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
 from .verify import NumericEvidence, Verification, verify_decomposition
 
@@ -47,6 +47,7 @@ __all__ = [
     "UnsupportedError",
     "Verification",
     "X",
+    "clear_caches",
     "cross_entropy",
     "entropy",
     "formula_sheet",

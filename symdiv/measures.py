@@ -17,7 +17,7 @@ from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
 from .family import Family, X
 
-__all__ = ["entropy", "cross_entropy", "kl_divergence"]
+__all__ = ["entropy", "cross_entropy", "kl_divergence", "clear_caches"]
 
 CACHE_SIZE = 1024
 
@@ -112,3 +112,11 @@ def kl_divergence(P: Family, Q: Family) -> Derivation:
     p*log(p/q) + (1 - p)*log((1 - p)/(1 - q))
     """
     return _kl_divergence(_require_family(P, "P"), _require_family(Q, "Q"))
+
+
+def clear_caches() -> None:
+    """Empty symdiv's caches of derivations and derived expectations (e.g. before a cold timing)."""
+    from .family import _derive_expectation
+
+    for cached in (_entropy, _cross_entropy, _kl_divergence, _derive_expectation):
+        cached.cache_clear()

@@ -127,6 +127,25 @@ def _sample_points(P: Family, Q: Family, n: int, seed: int) -> list[dict]:
     return [Q.sample(rng, P.sample(rng)) for _ in range(n)]
 
 
+def _infinite_case(ce: Derivation, kl: Derivation, h: Derivation, derivations: tuple[Derivation, ...],
+                   assumptions: tuple[sp.Basic, ...], dps: int) -> Verification:
+    """+oo on a side: the identity holds when both sides are +oo (H(P) is finite), and is false otherwise."""
+    finite_h = not h.is_infinite and h.expr.is_finite is not False
+    holds = ce.is_infinite and kl.is_infinite and finite_h
+    if holds:
+        note = "H(P, Q) = +oo and KL(P || Q) = +oo while H(P) is finite: both sides are +oo"
+        ev = NumericEvidence(0, dps, mpmath.mpf(0), mpmath.mpf(0))
+        return Verification(CLAIM, True, sp.nan, sp.Integer(0), (Step(StepKind.SUPPORT, sp.Integer(0), note),),
+                            ev, derivations, assumptions)
+    lhs = mpmath.inf if ce.is_infinite else mpmath.mpf(0)
+    rhs = mpmath.inf if kl.is_infinite or h.is_infinite else mpmath.mpf(0)
+    note = (f"one side is infinite and the other is not: H(P, Q) = {sp.sstr(ce.expr)}, "
+            f"KL(P || Q) + H(P) = {sp.sstr(kl.expr + h.expr)}")
+    ev = NumericEvidence(1, dps, mpmath.inf, mpmath.mpf(0), {}, lhs, rhs)
+    return Verification(CLAIM, False, sp.nan, sp.nan, (Step(StepKind.SUPPORT, sp.nan, note),), ev, derivations,
+                        assumptions)
+
+
 def verify_decomposition(P: Family, Q: Family, *, points: int = 20, dps: int = 30, seed: int = 0) -> Verification:
     """Prove (or refute) H(P, Q) = KL(P || Q) + H(P) for the pair, from three independent derivations.
 
@@ -142,14 +161,7 @@ def verify_decomposition(P: Family, Q: Family, *, points: int = 20, dps: int = 3
     derivations = (ce, kl, h)
 
     if ce.is_infinite or kl.is_infinite:
-        residual = sp.nan
-        finite_h = h.expr.is_finite is not False and not h.is_infinite
-        holds = ce.is_infinite and kl.is_infinite and finite_h
-        note = ("H(P, Q) = +oo and KL(P || Q) = +oo while H(P) is finite: both sides are +oo"
-                if holds else "one side is infinite and the other is not")
-        step = Step(StepKind.SUPPORT, sp.Integer(0) if holds else sp.nan, note)
-        ev = NumericEvidence(0, dps, mpmath.mpf(0), mpmath.mpf(0))
-        return Verification(CLAIM, holds or None, residual, step.expr, (step,), ev, derivations, assumptions)
+        return _infinite_case(ce, kl, h, derivations, assumptions, dps)
 
     residual = ce.expr - kl.expr - h.expr
     proved, reduced, proof = prove_zero(residual, reparams)

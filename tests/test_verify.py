@@ -93,3 +93,10 @@ def test_cache_is_bounded_and_thread_safe() -> None:
     for t in threads:
         t.join()
     assert len(results) == 8 and len(set(results)) == 1
+
+
+def test_one_infinite_side_is_false(monkeypatch) -> None:
+    monkeypatch.setattr(symdiv.verify, "kl_divergence", _mutated(sd.kl_divergence, lambda e: sp.Integer(1)))
+    v = sd.verify_decomposition(sd.Bernoulli(R(1, 2)), sd.Bernoulli(0))
+    assert v.holds is False and v.evidence.lhs == mpmath.inf and v.evidence.rhs != mpmath.inf
+    assert "one side is infinite" in v.proof[0].note
