@@ -34,7 +34,9 @@ class Normal(Family):
         return -sp.log(self.sigma) - sp.log(2 * sp.pi) / 2 - (x - self.mu) ** 2 / (2 * self.sigma**2)
 
     def density(self, x: sp.Expr) -> sp.Expr:
-        return sp.exp(-((x - self.mu) ** 2) / (2 * self.sigma**2)) / (sp.sqrt(2 * sp.pi) * self.sigma)
+        # unevaluated: SymPy would spend most of a cold derivation rationalising 1/sqrt(2 pi)
+        scale = sp.Pow(sp.Mul(sp.sqrt(2 * sp.pi), self.sigma, evaluate=False), -1, evaluate=False)
+        return sp.Mul(scale, sp.exp(-((x - self.mu) ** 2) / (2 * self.sigma**2)), evaluate=False)
 
     def support(self) -> RealInterval:
         return REALS
