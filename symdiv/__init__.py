@@ -14,7 +14,25 @@ from __future__ import annotations
 from .derivation import Derivation, Expectation, Quantity, Step, StepKind
 from .domains import Positive, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
-from .families import CATALOG, Bernoulli, Categorical, Normal
+from .families import (
+    CATALOG,
+    Bernoulli,
+    Beta,
+    Binomial,
+    Categorical,
+    Exponential,
+    Gamma,
+    Geometric,
+    Gumbel,
+    HalfNormal,
+    Laplace,
+    LogNormal,
+    Normal,
+    Pareto,
+    Poisson,
+    Uniform,
+    Weibull,
+)
 from .family import Family, X
 from .measures import clear_caches, cross_entropy, entropy, kl_divergence
 from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
@@ -25,6 +43,19 @@ __version__ = "0.1.0"
 __all__ = [
     "CATALOG",
     "Bernoulli",
+    "Beta",
+    "Binomial",
+    "Exponential",
+    "Gamma",
+    "Geometric",
+    "Gumbel",
+    "HalfNormal",
+    "Laplace",
+    "LogNormal",
+    "Pareto",
+    "Poisson",
+    "Uniform",
+    "Weibull",
     "Categorical",
     "Derivation",
     "Expectation",

@@ -28,7 +28,7 @@ def _infinite(c: sp.Expr) -> bool:
 
 def _needs_expand(g: sp.Expr) -> bool:
     """Whether g could still split into several basis terms."""
-    return any(f.is_Add or (f.is_Pow and f.base.is_Add) for f in sp.Mul.make_args(g))
+    return any(f.is_Add or (f.is_Pow and f.base.is_Add) or isinstance(f, sp.exp) for f in sp.Mul.make_args(g))
 
 
 def decompose(expr: sp.Expr, x: sp.Symbol = X) -> list[tuple[sp.Expr, sp.Expr]]:
@@ -58,6 +58,8 @@ class ExpectationResult:
     steps: tuple[Step, ...]
     value: sp.Expr
     complete: bool
+    #: conditions under which the table values used hold (e.g. a moment exists)
+    conditions: tuple[sp.Basic, ...] = ()
 
 
 def _linear(P: Family, terms: list[tuple[sp.Expr, sp.Expr]], dist: sp.Symbol) -> tuple[sp.Expr, list[str], bool]:
@@ -98,14 +100,17 @@ def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol 
                       "linearity of expectation" + (f"; {'; '.join(notes)}" if notes else "")))
     if infinite:
         steps.append(Step(StepKind.EXPECTATION, sp.oo, "an infinite term has positive probability under P"))
-        return ExpectationResult(tuple(steps), sp.oo, True)
+        return ExpectationResult(tuple(steps), sp.oo, True, ())
 
     values: dict[sp.Expr, sp.Expr] = {}
     how: dict[str, list[str]] = {}
+    conditions: list[sp.Basic] = []
     for e in sorted(linear.atoms(Expectation), key=sp.default_sort_key):
-        value, source = P.expectation(e.g)
+        value, source, condition = P.expectation(e.g)
         values[e] = value
         how.setdefault(source, []).append(f"{sp.sstr(e)} = {sp.sstr(value)}")
+        if condition is not sp.true:
+            conditions.append(condition)
     complete = "unevaluated" not in how
     substituted = (sign * linear).xreplace(values)
     if values:
@@ -115,8 +120,10 @@ def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol 
                 "integral": "expectations derived by integrating against the density",
                 "unevaluated": "no closed form found; the expectation stays explicit"}[source]
         detail = "; ".join(item for s in _ORDER for item in how.get(s, []))
+        if conditions:
+            detail += "; valid when " + ", ".join(sp.sstr(c) for c in conditions)
         steps.append(Step(_KIND[source], substituted, f"{note}: {detail}"))
     result = tidy(substituted)
     if result != steps[-1].expr:
         steps.append(Step(StepKind.TIDY, result, "collect terms, combine logarithms and complete squares"))
-    return ExpectationResult(tuple(steps), result, complete)
+    return ExpectationResult(tuple(steps), result, complete, tuple(dict.fromkeys(conditions)))

@@ -12,7 +12,7 @@ import functools
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import mpmath
 import sympy as sp
@@ -21,13 +21,27 @@ from .domains import Domain, to_expr
 from .errors import UnsupportedError
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 
-__all__ = ["X", "Parameter", "Family", "Point"]
+__all__ = ["X", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
 
 #: The random variable of every expectation. Discrete families evaluate it at integers.
 X = sp.Symbol("X", real=True)
 
 #: A parameter point: symbols -> exact values; an IndexedBase -> a tuple of values.
 Point = dict
+
+
+class Known(NamedTuple):
+    """A table entry: E[g(X)] = value, valid when ``condition`` holds (e.g. a moment that exists)."""
+
+    value: sp.Expr
+    condition: sp.Basic = sp.true
+
+
+class ExpectationValue(NamedTuple):
+    value: sp.Expr
+    #: "table", "sum", "integral" or "unevaluated"
+    how: str
+    condition: sp.Basic = sp.true
 
 
 @dataclass(frozen=True)
@@ -85,9 +99,18 @@ class Family:
     def support(self) -> Support:
         raise NotImplementedError  # pragma: no cover
 
-    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
-        """The closed-form expectation table: E[g(X)] for known bases, else None."""
+    def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
+        """The closed-form expectation table: E[g(X)] for known bases (a value, or a
+        :class:`Known` with the condition under which it holds), else None."""
         return None
+
+    @staticmethod
+    def from_density(density: sp.Expr, variable: sp.Symbol, params: Mapping[Any, Domain], support: Any,
+                     name: str, discrete: bool | None = None) -> type[Family]:
+        """A user-defined family from its density: see :func:`symdiv.userfamily.from_density`."""
+        from .userfamily import from_density
+
+        return from_density(density, variable, params, support, name, discrete)
 
     @classmethod
     def symbolic_example(cls, role: int = 1) -> Family:
@@ -212,18 +235,20 @@ class Family:
                 mpmath.mpf(sp.N(supp.hi, 40)) if supp.hi != sp.oo else mpmath.inf]
 
     # ------------------------------------------------------------------ expectations
-    def expectation(self, g: sp.Expr) -> tuple[sp.Expr, str]:
+    def expectation(self, g: sp.Expr) -> ExpectationValue:
         """E[g(X)] for a basis function g: from the table, else derived and cached.
 
-        Returns the value and how it was obtained: ``"table"``, ``"sum"``, ``"integral"``
-        or ``"unevaluated"``.
+        Returns the value, how it was obtained (``"table"``, ``"sum"``, ``"integral"`` or
+        ``"unevaluated"``) and the condition under which it holds.
         """
         if g == 1:
-            return sp.Integer(1), "table"
+            return ExpectationValue(sp.Integer(1), "table")
         value = self._expectation(g)
+        if isinstance(value, Known):
+            return ExpectationValue(value.value, "table", value.condition)
         if value is not None:
-            return value, "table"
-        return _derive_expectation(self, g)
+            return ExpectationValue(value, "table")
+        return ExpectationValue(*_derive_expectation(self, g))
 
     def vanishes_on_support(self, g: sp.Expr) -> bool:
         """True when g(x) = 0 at every atom of a finite support (for the 0 log 0 = 0 rule)."""
@@ -249,11 +274,11 @@ def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
         supp.atoms() if isinstance(supp, IntegerRange) else None)
     if atoms is not None:
         return sp.Add(*(g.subs(X, a) * family.density(sp.Integer(a)) for a in atoms)), "sum"
-    k = sp.Dummy("k", integer=True, nonnegative=True)
+    k = sp.Symbol("k", integer=True, nonnegative=True)
     if isinstance(supp, IntegerRange):
-        s = sp.Sum((g * family.density(X)).subs(X, k), (k, supp.lo, supp.hi))
-        value = s.doit()
-        return (value, "sum") if not value.has(sp.Sum) else (s, "unevaluated")
+        # an infinite or symbolic-length series: kept exact and explicit (SymPy's summation of
+        # log k! series can run for minutes and finds no closed form); moments come from tables
+        return sp.Sum((g * family.density(X)).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
     assert isinstance(supp, RealInterval)
     integral = sp.Integral(g * family.density(X), (X, supp.lo, supp.hi))
     value = integral.doit(conds="none")

@@ -46,18 +46,24 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
         P._check_pair(Q)
         Q._check_pair(P)
         reparams = {**P.reparams(), **Q.reparams()}
-        inside, reason = P.support().subset_of(Q.support(), reparams)
-        if inside is None:
+        inside, reason, conditions = P.support().subset_of(Q.support(), reparams)
+        if inside is None and not conditions:
             raise UnsupportedError(f"{P!r} vs {Q!r}: cannot decide whether supp P \u2286 supp Q ({reason})")
-        if not inside:
+        if inside is False:
             why = f"Q gives zero probability (density) where P has mass, so {quantity.symbol} = +oo"
             steps.append(Step(StepKind.SUPPORT, sp.oo, f"{reason}: {why}"))
             return Derivation(quantity, families, tuple(steps), _assumptions(*families))
+        if inside is None:
+            stated = ", ".join(sp.sstr(c) for c in conditions)
+            reason += f"; assuming {stated} (otherwise {quantity.symbol} = +oo)"
         steps.append(Step(StepKind.SUPPORT, definition, f"{reason}: the expectation is over supp P"))
     else:
         steps.append(Step(StepKind.SUPPORT, definition, f"supp P = {P.support().text()}"))
+        conditions = []
     result = expectation_steps(P, integrand, sign, _P)
-    return Derivation(quantity, families, tuple(steps) + result.steps, _assumptions(*families), result.complete)
+    assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
+    return Derivation(quantity, families, tuple(steps) + result.steps, tuple(dict.fromkeys(assumptions)),
+                      result.complete)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

@@ -29,6 +29,22 @@ def _expand_sums(expr: sp.Expr) -> sp.Expr:
         expr = expr.xreplace({s: expand(s) for s in sums})
 
 
+def _infinite_sums(expr: sp.Expr, dps: int) -> sp.Expr:
+    """Replace each numeric series Sum(f(k), (k, a, oo)) by its value from mpmath.nsum."""
+    series = [s for s in expr.atoms(sp.Sum)
+              if len(s.limits) == 1 and s.limits[0][2] == sp.oo and s.limits[0][1].is_Integer
+              and s.free_symbols == set()]
+    if not series:
+        return expr
+    values = {}
+    with mpmath.workdps(dps + 10):
+        for s in series:
+            k, lo, _ = s.limits[0]
+            f = sp.lambdify(k, s.function, modules="mpmath")
+            values[s] = sp.Float(mpmath.nsum(f, [int(lo), mpmath.inf]), dps + 5)
+    return expr.xreplace(values)
+
+
 def substitute(expr: sp.Expr, point: Mapping[Any, Any]) -> sp.Expr:
     """Put a point's values into ``expr``: symbols, then finite sums, then indexed entries."""
     scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
@@ -47,7 +63,7 @@ def evaluate(expr: sp.Expr, point: Mapping[Any, Any], family: Any = None, dps: i
 
     Unevaluated expectations E_P[g(X)] are computed numerically under ``family`` (P).
     """
-    value = substitute(expr, point)
+    value = _infinite_sums(substitute(expr, point), dps)
     expectations = value.atoms(Expectation)
     if expectations:
         numeric_family = family.at(point)

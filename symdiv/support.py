@@ -28,13 +28,14 @@ def decide_nonnegative(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> 
     return None if value.is_nonnegative is None else bool(value.is_nonnegative)
 
 
-def _le(a: sp.Expr, b: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
-    """Three-valued ``a <= b`` with infinite bounds."""
+def _le(a: sp.Expr, b: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
+    """Three-valued ``a <= b`` with infinite bounds, and the inequality itself when undecided."""
     if a == b or a == -sp.oo or b == sp.oo:
-        return True
+        return True, []
     if a == sp.oo or b == -sp.oo:
-        return False
-    return decide_nonnegative(b - a, reparams)
+        return False, []
+    verdict = decide_nonnegative(b - a, reparams)
+    return verdict, ([sp.LessThan(a, b, evaluate=False)] if verdict is None else [])
 
 
 class Support:
@@ -47,26 +48,28 @@ class Support:
 
     def subset_of(
         self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]
-    ) -> tuple[bool | None, str]:
-        """Return (is self ⊆ other, a one-line reason)."""
+    ) -> tuple[bool | None, str, list[sp.Basic]]:
+        """Return (is self ⊆ other, a one-line reason, the conditions that decide it when undecided)."""
         if self.discrete != other.discrete:
             kinds = ("discrete", "continuous") if self.discrete else ("continuous", "discrete")
             return False, (
                 f"P is {kinds[0]} and Q is {kinds[1]}: P is not absolutely continuous "
                 f"with respect to Q, so log(dP/dQ) is +oo on a set of positive P-probability"
-            )
-        verdict = self._subset(other, reparams)
+            ), []
+        verdict, conditions = self._subset(other, reparams)
         rel = {True: "\u2286", False: "\u2288", None: "?\u2286"}[verdict]
-        return verdict, f"supp P = {self.text()} {rel} supp Q = {other.text()}"
+        return verdict, f"supp P = {self.text()} {rel} supp Q = {other.text()}", conditions
 
-    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
         raise NotImplementedError  # pragma: no cover
 
 
-def _all(values: list[bool | None]) -> bool | None:
-    if any(v is False for v in values):
-        return False
-    return True if all(v is True for v in values) else None
+def _all(values: list[tuple[bool | None, list[sp.Basic]]]) -> tuple[bool | None, list[sp.Basic]]:
+    if any(v is False for v, _ in values):
+        return False, []
+    if all(v is True for v, _ in values):
+        return True, []
+    return None, [c for _, conds in values for c in conds]
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class RealInterval(Support):
             return "\u211d"
         return f"({self.lo}, {self.hi})"
 
-    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
         assert isinstance(other, RealInterval)
         return _all([_le(other.lo, self.lo, reparams), _le(self.hi, other.hi, reparams)])
 
@@ -105,11 +108,11 @@ class IntegerRange(Support):
             return tuple(range(int(self.lo), int(self.hi) + 1))
         return None
 
-    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
         if isinstance(other, IntegerRange):
             return _all([_le(other.lo, self.lo, reparams), _le(self.hi, other.hi, reparams)])
         atoms = self.atoms()
-        return None if atoms is None else FiniteAtoms(atoms)._subset(other, reparams)
+        return (None, []) if atoms is None else FiniteAtoms(atoms)._subset(other, reparams)
 
 
 @dataclass(frozen=True)
@@ -122,9 +125,9 @@ class FiniteAtoms(Support):
     def text(self) -> str:
         return "{" + ", ".join(map(str, self.values)) + "}"
 
-    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
         if isinstance(other, FiniteAtoms):
-            return set(self.values) <= set(other.values)
+            return set(self.values) <= set(other.values), []
         assert isinstance(other, IntegerRange)
         lo, hi = sp.Integer(min(self.values)), sp.Integer(max(self.values))
         return _all([_le(other.lo, lo, reparams), _le(hi, other.hi, reparams)])

@@ -115,8 +115,11 @@ def negative_looking(c: sp.Expr) -> bool:
     """Whether -c reads better than c; exactly one of c and -c is negative-looking.
 
     -p and p - 1 are (they read better as p and 1 - p): a sum with more negative than
-    positive terms, or as many and a negative constant.
+    positive terms, or as many and a negative constant; a product with an odd number of
+    negative-looking factors.
     """
+    if c.is_Mul:
+        return sum(1 for f in c.args if negative_looking(f)) % 2 == 1
     if not c.is_Add:
         return bool(c.could_extract_minus_sign())
     terms = sp.Add.make_args(c)
@@ -127,17 +130,34 @@ def negative_looking(c: sp.Expr) -> bool:
     return bool(const.is_negative) if const != 0 else bool(c.could_extract_minus_sign())
 
 
+def negate(c: sp.Expr) -> sp.Expr:
+    """-c, flipping a negative-looking factor rather than adding a sign: -n (p - 1) -> n (1 - p)."""
+    if c.is_Mul:
+        for f in c.args:
+            if negative_looking(f):
+                rest = [g for g in c.args if g is not f]
+                return sp.Mul(*rest, -f if not f.is_Add else sp.Add(*(-t for t in f.args)))
+    return -c
+
+
+def canonical(c: sp.Expr) -> sp.Expr:
+    """A coefficient with common factors pulled out: n p - n -> n (p - 1)."""
+    return sp.factor_terms(c) if c.is_Add else c
+
+
 def _log_by_coefficient(logs: dict[sp.Expr, sp.Expr]) -> list[sp.Expr]:
     """c log a - c log b -> c log(a/b), with the positive-looking coefficient outside (p, 1 - p, 1)."""
     groups: dict[sp.Expr, tuple[list[sp.Expr], list[sp.Expr]]] = {}
     for arg, c in logs.items():
-        key = -c if negative_looking(c) else c
+        c = canonical(c)
+        negative = negative_looking(c)
+        key = negate(c) if negative else c
         num, den = groups.setdefault(key, ([], []))
-        (num if c == key else den).append(arg)
+        (den if negative else num).append(arg)
     out = []
     for c, (num, den) in groups.items():
         if not num:
-            c, num, den = -c, den, num
+            c, num, den = negate(c), den, num
         out.append(c * _log(sp.Mul(*num) / sp.Mul(*den)))
     return out
 
@@ -150,6 +170,51 @@ def _log_merged(logs: dict[sp.Expr, sp.Expr]) -> tuple[sp.Expr, int, dict[sp.Exp
     d = functools.reduce(math.lcm, (int(c.q) for c in rational.values()), 1)
     inside = sp.Mul(*(a ** (d * c) for a, c in rational.items()))
     return inside, d, {a: c for a, c in logs.items() if a not in rational}
+
+
+_SPECIAL = (sp.polygamma, sp.loggamma, sp.gamma, sp.exp, sp.Abs)
+
+
+def _collected(rest: list[sp.Expr]) -> list[sp.Expr]:
+    """Collect the rest by special-function atoms: a psi(x) - b psi(x) -> (a - b) psi(x)."""
+    total = sp.Add(*rest)
+    atoms = sorted({a for a in total.atoms(*_SPECIAL)} | ({sp.EulerGamma} if total.has(sp.EulerGamma) else set()),
+                   key=sp.default_sort_key)
+    if not atoms:
+        return rest
+    collected = sp.collect(total, atoms, evaluate=False)
+    out = []
+    for key, coeff in collected.items():
+        coeff = canonical(coeff)
+        out.append(negate(coeff) * -key if negative_looking(coeff) and key != 1 else coeff * key)
+    return [sp.powsimp(t, combine="exp") if t.has(sp.exp) else t for t in out]
+
+
+def _log_beta(expr: sp.Expr) -> sp.Expr:
+    """c (log Gamma(a) + log Gamma(b) - log Gamma(a + b)) -> c log B(a, b)."""
+    terms = list(sp.Add.make_args(expr))
+    lg = {}
+    for k, t in enumerate(terms):
+        c, f = t.as_independent(sp.loggamma, as_Add=False)
+        if isinstance(f, sp.loggamma) and c.is_Number:
+            lg[f.args[0]] = (k, c)
+    used: set[int] = set()
+    extra = []
+    for s_arg, (ks, cs) in lg.items():
+        if not s_arg.is_Add or ks in used:
+            continue
+        for a_arg, (ka, ca) in lg.items():
+            b_arg = s_arg - a_arg
+            if a_arg == s_arg or b_arg not in lg or {ka, lg[b_arg][0]} & used or ka == lg[b_arg][0]:
+                continue
+            if ca == lg[b_arg][1] == -cs:
+                used |= {ks, ka, lg[b_arg][0]}
+                a, b = sorted((a_arg, b_arg), key=sp.default_sort_key)
+                extra.append(ca * sp.log(sp.beta(a, b), evaluate=False))
+                break
+    if not used:
+        return expr
+    return sp.Add(*(t for k, t in enumerate(terms) if k not in used), *extra)
 
 
 def _sum_part(sums: dict[tuple, list[sp.Expr]]) -> list[sp.Expr]:
@@ -171,7 +236,9 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     expr = sp.sympify(expr)
     if expr.is_Number or expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         return expr
-    expr = _expand(expr)
+    expr = _log_beta(_expand(expr))
+    expr = sp.Add(*(sp.powsimp(t, combine="exp") if sum(isinstance(f, sp.exp) for f in sp.Mul.make_args(t)) > 1
+                    else t for t in sp.Add.make_args(expr)))
     const = sp.Integer(0)
     logs: dict[sp.Expr, sp.Expr] = {}
     sums: dict[tuple, list[sp.Expr]] = {}
@@ -195,7 +262,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     logs = {a: c for a, c in logs.items() if c != 0}
 
     sum_part = _sum_part(sums)
-    rest_options = [rest, _rational_terms(rest)] if rest else [[]]
+    rest_options = [rest, _rational_terms(rest), _collected(rest)] if rest else [[]]
     log_options: list[tuple[list[sp.Expr], sp.Expr]] = []
     merged = _log_merged(logs)
     if merged is not None:
@@ -208,8 +275,13 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     log_options.append((_log_by_coefficient(logs), const))
     log_options.append(([c * sp.log(a) for a, c in logs.items()], const))
 
-    candidates = (sp.Add(*lt, k, *rt, *sum_part) for (lt, k), rt in itertools.product(log_options, rest_options))
-    return _smallest(candidates)
+    candidates = [sp.Add(*lt, k, *rt, *sum_part) for (lt, k), rt in itertools.product(log_options, rest_options)]
+    best = _smallest(candidates)
+    if best.is_Add and len(best.args) <= 12:
+        factored = sp.factor_terms(best)  # n (p log(p/q) + ...): only a symbolic common factor is worth it
+        if factored.is_Mul and any(not f.is_Number for f in factored.args if not f.is_Add):
+            return _smallest([best, factored])
+    return best
 
 
 class log2(sp.Function):

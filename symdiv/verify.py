@@ -74,6 +74,12 @@ class Verification:
 def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool:
     if a.is_positive:
         return True
+    if isinstance(a, (sp.beta, sp.gamma)) and all(_positive(x, reparams) for x in a.args):
+        return True
+    if a.is_Mul or a.is_Pow:
+        factors = a.args if a.is_Mul else (a.base,)
+        if all(_positive(f, reparams) for f in factors):
+            return True
     return decide_nonnegative(a, reparams) is True and decide_nonnegative(-a, reparams) is False
 
 
@@ -120,11 +126,26 @@ def prove_zero(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bo
     return False, current, tuple(steps)
 
 
-def _sample_points(P: Family, Q: Family, n: int, seed: int) -> list[dict]:
+def _holds_at(condition: sp.Basic, point: Mapping[Any, Any]) -> bool:
+    value = condition.xreplace({k: v for k, v in point.items() if isinstance(k, sp.Symbol)})
+    return value is sp.true or bool(value == sp.true)
+
+
+def _sample_points(P: Family, Q: Family, n: int, seed: int, conditions: tuple[sp.Basic, ...] = (),
+                   tries: int = 5000) -> list[dict]:
+    """Random valid points of both families at which every stated condition holds (rejection)."""
     rng = random.Random(seed)
     if not (P.free_symbols | Q.free_symbols):
         return [{}]
-    return [Q.sample(rng, P.sample(rng)) for _ in range(n)]
+    relations = [c for c in conditions if isinstance(c, sp.core.relational.Relational)]
+    points: list[dict] = []
+    for _ in range(tries):
+        point = Q.sample(rng, P.sample(rng))
+        if all(_holds_at(c, point) for c in relations):
+            points.append(point)
+            if len(points) == n:
+                break
+    return points
 
 
 def _infinite_case(ce: Derivation, kl: Derivation, h: Derivation, derivations: tuple[Derivation, ...],
@@ -168,7 +189,7 @@ def verify_decomposition(P: Family, Q: Family, *, points: int = 20, dps: int = 3
 
     worst, witness = mpmath.mpf(0), None
     tol = mpmath.mpf(10) ** (10 - dps)
-    pts = _sample_points(P, Q, points, seed)
+    pts = _sample_points(P, Q, points, seed, assumptions)
     f_ce, f_kl, f_h = (Evaluator(d.expr, P, dps) for d in derivations)
     with mpmath.workdps(dps):
         for point in pts:

@@ -27,8 +27,9 @@ def lint(tex: str) -> list[str]:
             break
     if depth > 0:
         problems.append("unbalanced '{'")
+    prose = re.sub(r"\\(text|texttt|mathrm|section|subsection\*?)\{[^}]*\}", "", tex)
     for word in GREEK:
-        if re.search(rf"(?<![\\A-Za-z]){word}(?![A-Za-z])", re.sub(r"\\text\{[^}]*\}", "", tex)):
+        if re.search(rf"(?<![\\A-Za-z]){word}(?![A-Za-z])", prose):
             problems.append(f"bare Greek name {word!r}")
     for bad in (r"\operatorname{polygamma}", r"\operatorname{loggamma}", r"\mathbf{\mu}", r"\text{\Pi}"):
         if bad in tex:

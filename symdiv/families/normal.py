@@ -8,6 +8,7 @@ import sympy as sp
 from ..domains import Positive, Real
 from ..family import Family, Parameter, X
 from ..support import REALS, RealInterval
+from ._common import abs_center, exp_rate
 
 
 class Normal(Family):
@@ -42,8 +43,18 @@ class Normal(Family):
         return REALS
 
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
-        table = {X: self.mu, X**2: self.mu**2 + self.sigma**2}
-        return table.get(g)
+        mu, s = self.mu, self.sigma
+        table = {X: mu, X**2: mu**2 + s**2}
+        if g in table:
+            return table[g]
+        t = exp_rate(g)
+        if t is not None:  # the moment generating function
+            return sp.exp(t * mu + t**2 * s**2 / 2)
+        m = abs_center(g)
+        if m is not None:  # the folded-normal mean
+            d = mu - m
+            return s * sp.sqrt(2 / sp.pi) * sp.exp(-(d**2) / (2 * s**2)) + d * sp.erf(d / (sp.sqrt(2) * s))
+        return None
 
     def _quad_points(self, supp: RealInterval) -> list:
         mu, s = mpmath.mpf(sp.N(self.mu, 40)), mpmath.mpf(sp.N(self.sigma, 40))

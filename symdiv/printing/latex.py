@@ -455,6 +455,14 @@ def latex_document(items: Iterable[Any], title: str | None = None, notation: Not
     return "\n".join(head) + "\n" + "\n\n".join(body) + "\n\\end{document}\n"
 
 
+def _param_latex(value: Any, notation: Notation) -> str:
+    if isinstance(value, tuple):
+        return r"\left(" + ", ".join(latex(x, notation) for x in value) + r"\right)"
+    if isinstance(value, sp.IndexedBase):
+        return latex(value[sp.Symbol("i")], notation)
+    return latex(value, notation)
+
+
 def formula_sheet(notation: Notation | None = None) -> str:
     """Every catalog family: parameters, support, H, H(P, Q), KL with derivations, and the proof."""
     from ..families import CATALOG
@@ -466,7 +474,9 @@ def formula_sheet(notation: Notation | None = None) -> str:
              "and the decomposition $H(P, Q) = D_{\\mathrm{KL}}(P \\parallel Q) + H(P)$ is proved for each family."]
     for fam in CATALOG:
         P, Q = fam.symbolic_example(1), fam.symbolic_example(2)
-        params = ", ".join(f"${latex(sp.Symbol(p.name), notation)} \\in {p.domain.latex}$" for p in fam.parameters)
+        shown = [v for v in P.params.values()]
+        params = ", ".join(f"\\texttt{{{_escape_text(p.name)}}} ${_param_latex(v, notation)} \\in {p.domain.latex}$"
+                           for p, v in zip(fam.parameters, shown))
         parts.append(
             f"\\section{{{fam.name}}}\n"
             f"Parameters: {params}. Support: ${support_latex(P.support(), notation)}$ "

@@ -1,0 +1,62 @@
+"""Beta(alpha, beta) on (0, 1)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..domains import Positive
+from ..family import Family, Parameter
+from ..support import RealInterval
+from ._common import is_log_one_minus_x, is_log_x, power_of_x
+
+
+class Beta(Family):
+    """The beta distribution with shapes alpha and beta.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Beta("a", "b")).expr.has(sd.X)
+    False
+    """
+
+    name = "Beta"
+    parameters = (Parameter("alpha", Positive, "first shape"), Parameter("beta", Positive, "second shape"))
+
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Beta:
+        return cls(f"alpha_{role}", f"beta_{role}")
+
+    @property
+    def alpha(self) -> sp.Expr:
+        return self._values[0]
+
+    @property
+    def beta(self) -> sp.Expr:
+        return self._values[1]
+
+    def log_beta(self) -> sp.Expr:
+        a, b = self.alpha, self.beta
+        return sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        a, b = self.alpha, self.beta
+        return (a - 1) * sp.log(x) + (b - 1) * sp.log(1 - x) - self.log_beta()
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        a, b = self.alpha, self.beta
+        return x ** (a - 1) * (1 - x) ** (b - 1) / sp.beta(a, b)
+
+    def support(self) -> RealInterval:
+        return RealInterval(sp.Integer(0), sp.Integer(1))
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        a, b = self.alpha, self.beta
+        c = power_of_x(g)
+        if c is not None:
+            if c.is_Integer and c > 0:
+                return sp.rf(a, c) / sp.rf(a + b, c)
+            return sp.gamma(a + c) * sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(a + b + c))
+        if is_log_x(g):
+            return sp.polygamma(0, a) - sp.polygamma(0, a + b)
+        if is_log_one_minus_x(g):
+            return sp.polygamma(0, b) - sp.polygamma(0, a + b)
+        return None

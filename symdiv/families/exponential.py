@@ -1,0 +1,52 @@
+"""Exponential(rate): density rate * exp(-rate x) on x > 0."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..domains import Positive
+from ..family import Family, Known, Parameter
+from ..support import RealInterval
+from ._common import EULER, exp_rate, is_log_x, power_of_x
+
+
+class Exponential(Family):
+    """The exponential distribution with rate lambda (mean 1/lambda).
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Exponential("lambda")).expr
+    1 - log(lambda)
+    """
+
+    name = "Exponential"
+    parameters = (Parameter("rate", Positive, "rate lambda (mean 1/lambda)"),)
+    aliases = ("exp", "expon")
+
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Exponential:
+        return cls(f"lambda_{role}")
+
+    @property
+    def rate(self) -> sp.Expr:
+        return self._values[0]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        return sp.log(self.rate) - self.rate * x
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        return self.rate * sp.exp(-self.rate * x)
+
+    def support(self) -> RealInterval:
+        return RealInterval(sp.Integer(0), sp.oo)
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
+        lam = self.rate
+        c = power_of_x(g)
+        if c is not None:
+            return sp.factorial(c) / lam**c if c.is_Integer else Known(sp.gamma(1 + c) / lam**c, sp.Gt(c, -1))
+        if is_log_x(g):
+            return -EULER - sp.log(lam)
+        t = exp_rate(g)
+        if t is not None:
+            return Known(lam / (lam - t), sp.Lt(t, lam))
+        return None

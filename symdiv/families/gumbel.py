@@ -1,0 +1,58 @@
+"""Gumbel(mu, beta): the (maximum) Gumbel distribution with location mu and scale beta."""
+
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+from ..domains import Positive, Real
+from ..family import Family, Known, Parameter
+from ..support import REALS, RealInterval
+from ._common import EULER, exp_rate, power_of_x
+
+
+class Gumbel(Family):
+    """The Gumbel distribution: density exp(-(z + exp(-z))) / beta, z = (x - mu) / beta.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Gumbel("mu", "beta")).expr
+    log(beta) + EulerGamma + 1
+    """
+
+    name = "Gumbel"
+    parameters = (Parameter("mu", Real, "location"), Parameter("beta", Positive, "scale"))
+
+    @property
+    def mu(self) -> sp.Expr:
+        return self._values[0]
+
+    @property
+    def beta(self) -> sp.Expr:
+        return self._values[1]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        z = (x - self.mu) / self.beta
+        return -sp.log(self.beta) - z - sp.exp(-z)
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        z = (x - self.mu) / self.beta
+        return sp.exp(-z - sp.exp(-z)) / self.beta
+
+    def support(self) -> RealInterval:
+        return REALS
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
+        mu, b = self.mu, self.beta
+        c = power_of_x(g)
+        if c == 1:
+            return mu + EULER * b
+        if c == 2:
+            return (mu + EULER * b) ** 2 + sp.pi**2 * b**2 / 6
+        t = exp_rate(g)
+        if t is not None:
+            return Known(sp.gamma(1 - b * t) * sp.exp(t * mu), sp.Lt(b * t, 1))
+        return None
+
+    def _quad_points(self, supp: RealInterval) -> list:
+        mu, b = mpmath.mpf(sp.N(self.mu, 40)), mpmath.mpf(sp.N(self.beta, 40))
+        return [-mpmath.inf] + [mu + k * b for k in (-4, -1, 0, 2, 10, 40)] + [mpmath.inf]

@@ -1,0 +1,47 @@
+"""HalfNormal(sigma): |Z| for Z ~ Normal(0, sigma)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..domains import Positive
+from ..family import Family, Parameter
+from ..support import RealInterval
+from ._common import EULER, is_log_x, power_of_x
+
+
+class HalfNormal(Family):
+    """The half-normal distribution with scale sigma.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.HalfNormal("sigma")).expr
+    log(E*pi*sigma**2/2)/2
+    """
+
+    name = "HalfNormal"
+    parameters = (Parameter("sigma", Positive, "scale of the underlying normal"),)
+    aliases = ("halfnorm",)
+
+    @property
+    def sigma(self) -> sp.Expr:
+        return self._values[0]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        s = self.sigma
+        return sp.log(2) / 2 - sp.log(sp.pi) / 2 - sp.log(s) - x**2 / (2 * s**2)
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        s = self.sigma
+        return sp.sqrt(2) / (sp.sqrt(sp.pi) * s) * sp.exp(-(x**2) / (2 * s**2))
+
+    def support(self) -> RealInterval:
+        return RealInterval(sp.Integer(0), sp.oo)
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        s = self.sigma
+        c = power_of_x(g)
+        if c is not None:
+            return s**c * 2 ** (c / 2) * sp.gamma((c + 1) / 2) / sp.sqrt(sp.pi)
+        if is_log_x(g):
+            return sp.log(s) - (EULER + sp.log(2)) / 2
+        return None

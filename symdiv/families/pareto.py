@@ -1,0 +1,54 @@
+"""Pareto(x_m, alpha): density alpha x_m^alpha / x^(alpha + 1) on x >= x_m."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..domains import Positive
+from ..family import Family, Known, Parameter
+from ..support import RealInterval
+from ._common import is_log_x, power_of_x
+
+
+class Pareto(Family):
+    """The Pareto (type I) distribution with scale x_m and shape alpha.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Pareto("m", "alpha")).expr
+    log(m/alpha) + 1 + 1/alpha
+    """
+
+    name = "Pareto"
+    parameters = (Parameter("x_m", Positive, "scale (the support starts there)"), Parameter("alpha", Positive, "shape"))
+
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Pareto:
+        return cls(f"m_{role}", f"alpha_{role}")
+
+    @property
+    def x_m(self) -> sp.Expr:
+        return self._values[0]
+
+    @property
+    def alpha(self) -> sp.Expr:
+        return self._values[1]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        a, m = self.alpha, self.x_m
+        return sp.log(a) + a * sp.log(m) - (a + 1) * sp.log(x)
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        a, m = self.alpha, self.x_m
+        return a * m**a / x ** (a + 1)
+
+    def support(self) -> RealInterval:
+        return RealInterval(self.x_m, sp.oo)
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
+        a, m = self.alpha, self.x_m
+        c = power_of_x(g)
+        if c is not None:
+            return Known(a * m**c / (a - c), sp.Gt(a, c))
+        if is_log_x(g):
+            return sp.log(m) + 1 / a
+        return None

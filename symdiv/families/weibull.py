@@ -1,0 +1,54 @@
+"""Weibull(k, lam): density (k/lam) (x/lam)^(k-1) exp(-(x/lam)^k) on x > 0."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..domains import Positive
+from ..family import Family, Parameter
+from ..support import RealInterval
+from ._common import EULER, is_log_x, power_of_x
+
+
+class Weibull(Family):
+    """The Weibull distribution with shape k and scale lambda.
+
+    >>> import symdiv as sd
+    >>> sd.entropy(sd.Weibull("k", "lam")).expr.has(sd.X)
+    False
+    """
+
+    name = "Weibull"
+    parameters = (Parameter("k", Positive, "shape"), Parameter("lam", Positive, "scale"))
+
+    @classmethod
+    def symbolic_example(cls, role: int = 1) -> Weibull:
+        return cls(f"k_{role}", f"lambda_{role}")
+
+    @property
+    def k(self) -> sp.Expr:
+        return self._values[0]
+
+    @property
+    def lam(self) -> sp.Expr:
+        return self._values[1]
+
+    def log_density(self, x: sp.Expr) -> sp.Expr:
+        k, lam = self.k, self.lam
+        return sp.log(k) - k * sp.log(lam) + (k - 1) * sp.log(x) - x**k / lam**k
+
+    def density(self, x: sp.Expr) -> sp.Expr:
+        k, lam = self.k, self.lam
+        return k / lam * (x / lam) ** (k - 1) * sp.exp(-((x / lam) ** k))
+
+    def support(self) -> RealInterval:
+        return RealInterval(sp.Integer(0), sp.oo)
+
+    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+        k, lam = self.k, self.lam
+        c = power_of_x(g)
+        if c is not None:
+            return lam**c * sp.gamma(1 + c / k)
+        if is_log_x(g):
+            return sp.log(lam) - EULER / k
+        return None
