@@ -20,6 +20,7 @@ from .families import (
     Beta,
     Binomial,
     Categorical,
+    Dirichlet,
     Exponential,
     Gamma,
     Geometric,
@@ -43,6 +44,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CATALOG",
     "Bernoulli",
+    "Dirichlet",
     "Beta",
     "Binomial",
     "Exponential",

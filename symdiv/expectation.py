@@ -31,7 +31,7 @@ def _needs_expand(g: sp.Expr) -> bool:
     return any(f.is_Add or (f.is_Pow and f.base.is_Add) or isinstance(f, sp.exp) for f in sp.Mul.make_args(g))
 
 
-def decompose(expr: sp.Expr, x: sp.Symbol = X) -> list[tuple[sp.Expr, sp.Expr]]:
+def decompose(expr: sp.Expr, x: sp.Basic = X) -> list[tuple[sp.Expr, sp.Expr]]:
     """Write ``expr`` as [(coefficient, basis), ...] with bases free of parameters.
 
     A ``Sum`` over a class index is kept as one entry whose basis is the ``Sum`` of its
@@ -63,6 +63,7 @@ class ExpectationResult:
 
 
 def _linear(P: Family, terms: list[tuple[sp.Expr, sp.Expr]], dist: sp.Symbol) -> tuple[sp.Expr, list[str], bool]:
+    x = P.variable
     """Σ c_k E[g_k]: apply the 0 log 0 = 0 rule to infinite coefficients."""
     out, notes, infinite = [], [], False
     for c, g in terms:
@@ -76,7 +77,7 @@ def _linear(P: Family, terms: list[tuple[sp.Expr, sp.Expr]], dist: sp.Symbol) ->
             out.append(c)
         elif isinstance(g, sp.Sum):
             inner = sp.Add(*(ci * Expectation(bi, dist) if bi != 1 else ci
-                             for ci, bi in decompose(g.function)))
+                             for ci, bi in decompose(g.function, x)))
             out.append(c * sp.Sum(inner, *g.limits))
         else:
             out.append(c * Expectation(g, dist))
@@ -91,7 +92,7 @@ _ORDER = ("unevaluated", "integral", "sum", "table")
 def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol = P_NAME) -> ExpectationResult:
     """The steps from ``sign * E_P[integrand]`` to a tidy closed form."""
     steps: list[Step] = []
-    terms = decompose(integrand)
+    terms = decompose(integrand, P.variable)
     expanded = sp.Add(*(c * b for c, b in terms))
     steps.append(Step(StepKind.EXPAND_LOG, sign * Expectation(expanded, dist),
                       "expand the logarithm into coefficient \u00d7 basis terms"))

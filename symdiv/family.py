@@ -21,10 +21,12 @@ from .domains import Domain, to_expr
 from .errors import UnsupportedError
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 
-__all__ = ["X", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
+__all__ = ["X", "XV", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
 
 #: The random variable of every expectation. Discrete families evaluate it at integers.
 X = sp.Symbol("X", real=True)
+#: The random vector of multivariate families: components X[0], X[1], ... (or X[i]).
+XV = sp.IndexedBase("X", real=True)
 
 #: A parameter point: symbols -> exact values; an IndexedBase -> a tuple of values.
 Point = dict
@@ -66,6 +68,8 @@ class Family:
     discrete: ClassVar[bool] = False
     #: other names accepted by the command line
     aliases: ClassVar[tuple[str, ...]] = ()
+    #: the random variable: X, or the random vector XV for multivariate families
+    variable: ClassVar[sp.Basic] = X
 
     def __init__(self, *values: Any) -> None:
         if len(values) != len(self.parameters):

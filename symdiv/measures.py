@@ -15,7 +15,7 @@ from .derivation import P_NAME as _P
 from .derivation import Derivation, Expectation, Quantity, Step, StepKind
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
-from .family import Family, X
+from .family import Family
 
 __all__ = ["entropy", "cross_entropy", "kl_divergence", "clear_caches"]
 
@@ -32,6 +32,12 @@ def _require_family(obj: object, role: str) -> Family:
 
 def _assumptions(*families: Family) -> tuple[sp.Basic, ...]:
     return tuple(dict.fromkeys(f for fam in families for f in fam.facts()))
+
+
+def _common_variable(P: Family, Q: Family) -> sp.Basic:
+    if P.variable != Q.variable:
+        raise UnsupportedError(f"{P!r} and {Q!r} live on different sample spaces (a scalar and a vector)")
+    return P.variable
 
 
 def _log(density: sp.Expr) -> sp.Expr:
@@ -68,22 +74,25 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _entropy(P: Family) -> Derivation:
-    integrand = P.log_density(X)
-    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_log(P.density(X)), _P),
+    x = P.variable
+    integrand = P.log_density(x)
+    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_log(P.density(x)), _P),
                    "H(P) = -E_P[log p(X)]", -1)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _cross_entropy(P: Family, Q: Family) -> Derivation:
-    integrand = Q.log_density(X)
-    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_log(Q.density(X)), _P),
+    x = _common_variable(P, Q)
+    integrand = Q.log_density(x)
+    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_log(Q.density(x)), _P),
                    "H(P, Q) = -E_P[log q(X)]", -1)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _kl_divergence(P: Family, Q: Family) -> Derivation:
-    integrand = P.log_density(X) - Q.log_density(X)
-    definition = Expectation(_log(P.density(X)) - _log(Q.density(X)), _P)
+    x = _common_variable(P, Q)
+    integrand = P.log_density(x) - Q.log_density(x)
+    definition = Expectation(_log(P.density(x)) - _log(Q.density(x)), _P)
     return _derive(Quantity.KL_DIVERGENCE, P, Q, integrand, definition,
                    "KL(P || Q) = E_P[log p(X) - log q(X)]", 1)
 

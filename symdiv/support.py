@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "decide_nonnegative", "REALS"]
+__all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "SimplexSupport", "decide_nonnegative", "REALS"]
 
 
 def decide_nonnegative(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
@@ -56,6 +56,8 @@ class Support:
                 f"P is {kinds[0]} and Q is {kinds[1]}: P is not absolutely continuous "
                 f"with respect to Q, so log(dP/dQ) is +oo on a set of positive P-probability"
             ), []
+        if isinstance(self, SimplexSupport) != isinstance(other, SimplexSupport):
+            return None, f"supp P = {self.text()} and supp Q = {other.text()} lie in different spaces", []
         verdict, conditions = self._subset(other, reparams)
         rel = {True: "\u2286", False: "\u2288", None: "?\u2286"}[verdict]
         return verdict, f"supp P = {self.text()} {rel} supp Q = {other.text()}", conditions
@@ -131,3 +133,19 @@ class FiniteAtoms(Support):
         assert isinstance(other, IntegerRange)
         lo, hi = sp.Integer(min(self.values)), sp.Integer(max(self.values))
         return _all([_le(other.lo, lo, reparams), _le(hi, other.hi, reparams)])
+
+
+@dataclass(frozen=True)
+class SimplexSupport(Support):
+    """The open probability simplex {x : x_i > 0, Σ x_i = 1} in K coordinates (K may be a symbol)."""
+
+    K: sp.Expr
+    discrete = False
+
+    def text(self) -> str:
+        return f"the {self.K - 1}-simplex"
+
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
+        if isinstance(other, SimplexSupport) and other.K == self.K:
+            return True, []
+        return None, []

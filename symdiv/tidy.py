@@ -190,6 +190,24 @@ def _collected(rest: list[sp.Expr]) -> list[sp.Expr]:
     return [sp.powsimp(t, combine="exp") if t.has(sp.exp) else t for t in out]
 
 
+def _by_common_factor(rest: list[sp.Expr]) -> list[sp.Expr]:
+    """(a - b) psi(a) - (a - b) psi(c) -> (a - b) (psi(a) - psi(c)): group terms sharing a sum factor."""
+    groups: dict[sp.Expr, list[sp.Expr]] = {}
+    others = []
+    for t in rest:
+        sums = [f for f in sp.Mul.make_args(t) if f.is_Add]
+        if len(sums) == 1:
+            f = sums[0]
+            key, sign = (negate(f), -1) if negative_looking(f) else (f, 1)
+            groups.setdefault(key, []).append(sign * t / f)
+        else:
+            others.append(t)
+    out = others
+    for key, cofactors in groups.items():
+        out.append(key * sp.Add(*cofactors) if len(cofactors) > 1 else key * cofactors[0])
+    return out
+
+
 def _log_beta(expr: sp.Expr) -> sp.Expr:
     """c (log Gamma(a) + log Gamma(b) - log Gamma(a + b)) -> c log B(a, b)."""
     terms = list(sp.Add.make_args(expr))
@@ -223,6 +241,9 @@ def _sum_part(sums: dict[tuple, list[sp.Expr]]) -> list[sp.Expr]:
         inner = tidy(sp.Add(*summands))
         if inner == 0:
             continue
+        factored = sp.factor_terms(inner)
+        if factored != inner and ops(factored) < ops(inner):
+            inner = factored
         plain = sp.Sum(inner, *limits)
         if inner.could_extract_minus_sign():
             out.append(_smallest([-sp.Sum(-inner, *limits), plain]))
@@ -262,7 +283,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     logs = {a: c for a, c in logs.items() if c != 0}
 
     sum_part = _sum_part(sums)
-    rest_options = [rest, _rational_terms(rest), _collected(rest)] if rest else [[]]
+    collected = _collected(rest)
+    rest_options = [rest, _rational_terms(rest), collected, _by_common_factor(collected)] if rest else [[]]
     log_options: list[tuple[list[sp.Expr], sp.Expr]] = []
     merged = _log_merged(logs)
     if merged is not None:

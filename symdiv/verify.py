@@ -137,7 +137,8 @@ def _sample_points(P: Family, Q: Family, n: int, seed: int, conditions: tuple[sp
     rng = random.Random(seed)
     if not (P.free_symbols | Q.free_symbols):
         return [{}]
-    relations = [c for c in conditions if isinstance(c, sp.core.relational.Relational)]
+    relations = [c for c in conditions if isinstance(c, sp.core.relational.Relational)
+                 and not c.has(sp.Indexed, sp.Sum) and all(isinstance(s, sp.Symbol) for s in c.free_symbols)]
     points: list[dict] = []
     for _ in range(tries):
         point = Q.sample(rng, P.sample(rng))

@@ -6,6 +6,7 @@ from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -24,6 +25,7 @@ CATALOG = (
     Bernoulli, Categorical, Normal,
     Exponential, Gamma, Beta, Laplace, LogNormal, Uniform, HalfNormal, Gumbel, Pareto, Weibull,
     Poisson, Geometric, Binomial,
+    Dirichlet,
 )
 
 __all__ = ["CATALOG", *(f.__name__ for f in CATALOG)]

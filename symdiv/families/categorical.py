@@ -139,7 +139,8 @@ class Categorical(Family):
             total = sp.Add(*entries)
             return super().facts() + (() if total.is_number else (sp.Eq(total, 1),))
         p, i = self.probs, INDEX
-        return (*_CLASSES.facts(self.K), sp.StrictGreaterThan(p[i], 0), sp.StrictLessThan(p[i], 1),
+        return (*_CLASSES.facts(self.K), sp.StrictGreaterThan(p[i], 0, evaluate=False),
+                sp.StrictLessThan(p[i], 1, evaluate=False),
                 sp.Eq(sp.Sum(p[i], (i, 0, self.K - 1)), 1))
 
     def reparams(self) -> dict[sp.Symbol, sp.Expr]:

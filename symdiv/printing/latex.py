@@ -28,7 +28,7 @@ from sympy.printing.latex import LatexPrinter
 from ..derivation import Derivation, Expectation, Quantity, StepKind
 from ..errors import InvalidParameterError, SymdivError, UnsupportedError
 from ..family import Family
-from ..support import FiniteAtoms, IntegerRange, RealInterval, Support
+from ..support import FiniteAtoms, IntegerRange, RealInterval, SimplexSupport, Support
 from ..tidy import log2, negative_looking, to_bits
 
 __all__ = [
@@ -398,6 +398,8 @@ def family_latex(f: Family, notation: Notation | None = None) -> str:
             return r"\left(" + ", ".join(latex(x, notation) for x in v) + r"\right)"
         if isinstance(v, sp.IndexedBase):
             i = sp.Symbol("i")
+            if not hasattr(f, "K"):  # pragma: no cover - every indexed family has K
+                return latex(v[i], notation)
             return rf"\left({latex(v[i], notation)}\right)_{{i=0}}^{{{latex(f.K - 1, notation)}}}"
         return latex(v, notation)
 
@@ -417,6 +419,8 @@ def support_latex(s: Support, notation: Notation | None = None) -> str:
     if isinstance(s, IntegerRange):
         hi = r"\dots" if s.hi == sp.oo else rf"\dots, {latex(s.hi, notation)}"
         return rf"\{{{latex(s.lo, notation)}, {hi}\}}"
+    if isinstance(s, SimplexSupport):
+        return rf"\Delta^{{{latex(s.K - 1, notation)}}}"
     raise UnsupportedError(f"no LaTeX for support {s!r}")  # pragma: no cover
 
 
