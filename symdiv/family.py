@@ -231,7 +231,10 @@ class Family:
             if isinstance(supp, IntegerRange):
                 return mpmath.nsum(f, [int(supp.lo), mpmath.inf])
             assert isinstance(supp, RealInterval)
-            return mpmath.quad(f, self._quad_points(supp))
+            points = self._quad_points(supp)
+            kinks = [mpmath.mpf(sp.N(k, dps + 10)) for k in _kinks(resolve(g))]
+            inner = sorted(set(points[1:-1]) | {k for k in kinks if points[0] < k < points[-1]})
+            return mpmath.quad(f, [points[0], *inner, points[-1]])
 
     def _quad_points(self, supp: RealInterval) -> list[Any]:
         """Break points for mpmath.quad (hook: families put them where the mass is)."""
@@ -260,6 +263,17 @@ class Family:
         atoms = supp.values if isinstance(supp, FiniteAtoms) else (
             supp.atoms() if isinstance(supp, IntegerRange) else None)
         return atoms is not None and all(g.subs(X, a) == 0 for a in atoms)
+
+
+def _kinks(g: sp.Expr) -> list[sp.Expr]:
+    """Where g is not smooth: the zeros of |a X + b| terms (numbers only)."""
+    out = []
+    for a in g.atoms(sp.Abs):
+        arg = sp.expand(a.args[0])
+        slope = arg.coeff(X)
+        if slope.is_number and slope != 0 and (arg - slope * X).is_number:
+            out.append(-(arg - slope * X) / slope)
+    return out
 
 
 def _domain_from_assumptions(s: sp.Symbol) -> Domain:

@@ -39,6 +39,8 @@ def _smallest(candidates: Iterable[sp.Expr]) -> sp.Expr:
 
 def _log(arg: sp.Expr) -> sp.Expr:
     """log(arg); a symbolic argument has nothing to evaluate, so skip SymPy's slow attempt."""
+    if arg.has(sp.gamma):
+        arg = sp.gammasimp(arg)  # Gamma(n) / Gamma(n + 1) -> 1/n
     return sp.log(arg, evaluate=False) if arg.free_symbols else sp.log(arg)
 
 
@@ -47,6 +49,7 @@ def _needs_expand(t: sp.Expr) -> bool:
 
 
 _FACTOR_LIMIT = 10**12
+_MERGE_LIMIT = 24
 
 
 def expand_log(lg: sp.log) -> sp.Expr:
@@ -168,6 +171,8 @@ def _log_merged(logs: dict[sp.Expr, sp.Expr]) -> tuple[sp.Expr, int, dict[sp.Exp
     if not rational:
         return None
     d = functools.reduce(math.lcm, (int(c.q) for c in rational.values()), 1)
+    if d > _MERGE_LIMIT or any(abs(d * c) > _MERGE_LIMIT for c in rational.values()):
+        return None  # log(a^1000000) is no textbook form (and its integer would be astronomically large)
     inside = sp.Mul(*(a ** (d * c) for a, c in rational.items()))
     return inside, d, {a: c for a, c in logs.items() if a not in rational}
 
@@ -290,7 +295,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     if merged is not None:
         inside, d, others = merged
         other_terms = _log_by_coefficient(others)
-        if const.is_Rational and const != 0:
+        if const.is_Rational and const != 0 and abs(d * const) <= _MERGE_LIMIT:
             log_options.append(([sp.log(inside * sp.exp(d * const)) / d, *other_terms], sp.Integer(0)))
         if len(logs) - len(others) >= 2:
             log_options.append(([sp.log(inside) / d, *other_terms], const))

@@ -38,7 +38,9 @@ class Binomial(Family):
         return self._values[1]
 
     def log_density(self, x: sp.Expr) -> sp.Expr:
-        return sp.log(sp.binomial(self.n, x)) + x * log_mass(self.p) + (self.n - x) * log_mass(1 - self.p)
+        n = self.n
+        log_choose = sp.loggamma(n + 1) - sp.loggamma(x + 1) - sp.loggamma(n - x + 1)
+        return log_choose + x * log_mass(self.p) + (n - x) * log_mass(1 - self.p)
 
     def density(self, x: sp.Expr) -> sp.Expr:
         return sp.binomial(self.n, x) * self.p**x * (1 - self.p) ** (self.n - x)

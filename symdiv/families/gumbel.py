@@ -55,4 +55,6 @@ class Gumbel(Family):
 
     def _quad_points(self, supp: RealInterval) -> list:
         mu, b = mpmath.mpf(sp.N(self.mu, 40)), mpmath.mpf(sp.N(self.beta, 40))
-        return [-mpmath.inf] + [mu + k * b for k in (-4, -1, 0, 2, 10, 40)] + [mpmath.inf]
+        # left of z = -7 the density is below exp(-e^7) ~ 1e-477: cut there (mpmath would otherwise
+        # evaluate exp(e^(1e40)) near -oo)
+        return [mu + k * b for k in (-7, -4, -1, 0, 2, 10, 40)] + [mpmath.inf]
