@@ -13,15 +13,13 @@ from typing import Any
 
 import sympy as sp
 
-from ..domains import PositiveInteger, Simplex, to_expr
+from ..domains import Simplex, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError
-from ..family import Family, Parameter, Point, X
+from ..family import Parameter, Point, X
 from ..support import FiniteAtoms, IntegerRange, Support
+from ._vector import CLASSES as _CLASSES
+from ._vector import INDEX, VectorFamily
 from .bernoulli import log_mass
-
-#: The class index of symbolic-K sums.
-INDEX = sp.Symbol("i", integer=True, nonnegative=True)
-_CLASSES = PositiveInteger(2)
 
 
 def _delta(x: sp.Expr, k: int) -> sp.Expr:
@@ -29,7 +27,7 @@ def _delta(x: sp.Expr, k: int) -> sp.Expr:
     return sp.KroneckerDelta(x, k, evaluate=False) if x == X else sp.KroneckerDelta(x, k)
 
 
-class Categorical(Family):
+class Categorical(VectorFamily):
     """The categorical distribution over {0, ..., K-1}.
 
     >>> import symdiv as sd
@@ -43,9 +41,7 @@ class Categorical(Family):
     parameters = (Parameter("probs", Simplex, "class probabilities p_0, ..., p_{K-1}"),)
     discrete = True
     aliases = ("cat", "multinoulli")
-
-    K: sp.Expr
-    indexed: bool = False
+    noun = "classes"
 
     # ------------------------------------------------------------------ construction
     def _convert(self, param: Parameter, value: Any) -> Any:
@@ -58,31 +54,13 @@ class Categorical(Family):
         return entries
 
     @classmethod
-    def symbolic(cls, name: str = "p", K: int | str | sp.Expr = "K") -> Categorical:
-        """A Categorical with symbolic probabilities.
-
-        With an integer K, the probabilities are the symbols ``name_0 .. name_{K-1}``;
-        with a name or symbol K, they are ``name[i]`` (an ``IndexedBase``), i = 0..K-1.
-        """
-        k = to_expr(K, cls.name, "K", _CLASSES)
-        _CLASSES.check(k, cls.name, "K")
-        if k.is_Integer:
-            return cls([f"{name}_{j}" for j in range(int(k))])
-        self = cls.__new__(cls)
-        to_expr(name, cls.name, "probs", Simplex)  # validates the name
-        self.K, self.indexed = k, True
-        self._values = (sp.IndexedBase(name, positive=True),)
-        self._symbol_domains = {}
-        return self
-
-    @classmethod
     def symbolic_example(cls, role: int = 1) -> Categorical:
         return cls.symbolic("pq"[role - 1] if role in (1, 2) else f"p{role}", "K")
 
     @property
     def probs(self) -> Any:
         """The tuple of probabilities, or the IndexedBase of a symbolic-K Categorical."""
-        return self._values[0]
+        return self.vector
 
     def prob(self, j: sp.Expr) -> sp.Expr:
         if self.indexed:
@@ -90,19 +68,6 @@ class Categorical(Family):
         if j.is_Integer:
             return self.probs[int(j)] if 0 <= int(j) < len(self.probs) else sp.Integer(0)
         return sp.Add(*(sp.KroneckerDelta(j, k) * p for k, p in enumerate(self.probs)))
-
-    def _key(self) -> tuple[Any, ...]:
-        return (type(self), self.indexed, self.K, self._values)
-
-    def __repr__(self) -> str:
-        if self.indexed:
-            return f"Categorical(probs={self.probs}[{INDEX}], {INDEX}=0..{self.K - 1})"
-        return super().__repr__()
-
-    def _check_pair(self, other: Family) -> None:
-        if isinstance(other, Categorical) and self.K != other.K:
-            raise InvalidParameterError(self.name, "probs", f"K_P = {self.K}, K_Q = {other.K}",
-                                        "the same number of classes K for P and Q", "mismatched K")
 
     # ------------------------------------------------------------------ declaration
     def log_density(self, x: sp.Expr) -> sp.Expr:
@@ -127,12 +92,6 @@ class Categorical(Family):
         return None
 
     # ------------------------------------------------------------------ symbols and numbers
-    @property
-    def free_symbols(self) -> set[sp.Symbol]:
-        if self.indexed:
-            return {self.probs} | self.K.free_symbols
-        return super().free_symbols
-
     def facts(self) -> tuple[sp.Basic, ...]:
         if not self.indexed:
             entries = self.probs
@@ -142,12 +101,6 @@ class Categorical(Family):
         return (*_CLASSES.facts(self.K), sp.StrictGreaterThan(p[i], 0, evaluate=False),
                 sp.StrictLessThan(p[i], 1, evaluate=False),
                 sp.Eq(sp.Sum(p[i], (i, 0, self.K - 1)), 1))
-
-    def reparams(self) -> dict[sp.Symbol, sp.Expr]:
-        out = super().reparams() if not self.indexed else {}
-        if isinstance(self.K, sp.Symbol):
-            out[self.K] = _CLASSES.reparam(self.K)
-        return out
 
     def _sample_into(self, rng: random.Random, point: Point) -> None:
         if self.indexed:

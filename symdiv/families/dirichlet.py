@@ -13,17 +13,17 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from ..domains import Positive, PositiveInteger, to_expr
+from ..domains import Positive, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
-from ..family import XV, Family, Parameter, Point
+from ..family import XV, Parameter, Point
 from ..support import SimplexSupport
+from ._vector import CLASSES as _CLASSES
+from ._vector import INDEX, VectorFamily
 
-INDEX = sp.Symbol("i", integer=True, nonnegative=True)
 _J = sp.Symbol("j", integer=True, nonnegative=True)
-_CLASSES = PositiveInteger(2)
 
 
-class Dirichlet(Family):
+class Dirichlet(VectorFamily):
     """The Dirichlet distribution with concentrations alpha_0 .. alpha_{K-1}.
 
     >>> import symdiv as sd
@@ -36,9 +36,7 @@ class Dirichlet(Family):
     parameters = (Parameter("alpha", Positive, "concentrations alpha_0, ..., alpha_{K-1}"),)
     variable = XV
     aliases = ("dir",)
-
-    K: sp.Expr
-    indexed: bool = False
+    noun = "coordinates"
 
     def _convert(self, param: Parameter, value: Any) -> Any:
         if isinstance(value, (str, bytes, Mapping, set)) or value is None or not hasattr(value, "__iter__"):
@@ -54,26 +52,12 @@ class Dirichlet(Family):
         return entries
 
     @classmethod
-    def symbolic(cls, name: str = "alpha", K: int | str | sp.Expr = "K") -> Dirichlet:
-        """Symbolic concentrations: name_0..name_{K-1} for an integer K, else an indexed name[i]."""
-        k = to_expr(K, cls.name, "K", _CLASSES)
-        _CLASSES.check(k, cls.name, "K")
-        if k.is_Integer:
-            return cls([f"{name}_{j}" for j in range(int(k))])
-        self = cls.__new__(cls)
-        to_expr(name, cls.name, "alpha", Positive)
-        self.K, self.indexed = k, True
-        self._values = (sp.IndexedBase(name, positive=True),)
-        self._symbol_domains = {}
-        return self
-
-    @classmethod
     def symbolic_example(cls, role: int = 1) -> Dirichlet:
         return cls.symbolic(("alpha", "beta")[role - 1] if role in (1, 2) else f"c{role}", "K")
 
     @property
     def alpha(self) -> Any:
-        return self._values[0]
+        return self.vector
 
     def a(self, j: sp.Expr) -> sp.Expr:
         return self.alpha[j] if self.indexed else self.alpha[int(j)]
@@ -82,19 +66,6 @@ class Dirichlet(Family):
         if self.indexed:
             return sp.Sum(self.alpha[_J], (_J, 0, self.K - 1))
         return sp.Add(*self.alpha)
-
-    def _key(self) -> tuple[Any, ...]:
-        return (type(self), self.indexed, self.K, self._values)
-
-    def __repr__(self) -> str:
-        if self.indexed:
-            return f"Dirichlet(alpha={self.alpha}[{INDEX}], {INDEX}=0..{self.K - 1})"
-        return super().__repr__()
-
-    def _check_pair(self, other: Family) -> None:
-        if isinstance(other, Dirichlet) and self.K != other.K:
-            raise InvalidParameterError(self.name, "alpha", f"K_P = {self.K}, K_Q = {other.K}",
-                                        "the same number of coordinates K for P and Q", "mismatched K")
 
     # ------------------------------------------------------------------ declaration
     def log_density(self, x: sp.Expr) -> sp.Expr:
@@ -127,22 +98,10 @@ class Dirichlet(Family):
         return None
 
     # ------------------------------------------------------------------ symbols and numbers
-    @property
-    def free_symbols(self) -> set[sp.Symbol]:
-        if self.indexed:
-            return {self.alpha} | self.K.free_symbols
-        return super().free_symbols
-
     def facts(self) -> tuple[sp.Basic, ...]:
         if not self.indexed:
             return super().facts()
         return (*_CLASSES.facts(self.K), sp.StrictGreaterThan(self.alpha[INDEX], 0, evaluate=False))
-
-    def reparams(self) -> dict[sp.Symbol, sp.Expr]:
-        out = super().reparams() if not self.indexed else {}
-        if isinstance(self.K, sp.Symbol):
-            out[self.K] = _CLASSES.reparam(self.K)
-        return out
 
     def _sample_into(self, rng: random.Random, point: Point) -> None:
         if not self.indexed:
