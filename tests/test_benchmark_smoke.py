@@ -21,3 +21,13 @@ def test_core_benchmark_quick(tmp_path) -> None:
     assert "| entry |" in r.stdout and "Session" in r.stdout
     data = json.loads(out.read_text())
     assert data, "the benchmark wrote no numbers"
+
+
+@pytest.mark.slow
+def test_catalog_benchmark_quick(tmp_path) -> None:
+    out = tmp_path / "catalog.json"
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "catalog.py"), "--quick", "--json", str(out)],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "| entry |" in r.stdout and "target < 15 s" in r.stdout
+    assert json.loads(out.read_text())
