@@ -50,9 +50,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -62,6 +60,9 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from core import code_version, run_child  # noqa: E402 - the shared child-process runner of benchmarks/core.py
 
 MEASURES = ("entropy", "cross_entropy", "kl_divergence", "verify")
 CROSS_MEASURES = ("kl_divergence", "verify")
@@ -364,58 +365,14 @@ if (outcome == "closed form" or conditional) and spec.get("symdiv"):
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ChildRun:
-    """What one child process reported: status "ok", "timeout" or "crash: ..."; its JSON lines."""
-
-    status: str
-    records: list[dict[str, Any]] = field(default_factory=list)
-
-    def merged(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for record in self.records:
-            out.update(record)
-        return out
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    paths = [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    return env
 
 
-def _json_lines(text: str | bytes | None) -> list[dict[str, Any]]:
-    if isinstance(text, bytes):
-        text = text.decode(errors="replace")
-    return [json.loads(line) for line in (text or "").splitlines() if line.startswith("{")]
 
 
-def run_child(code: str, spec: dict[str, Any], timeout: float) -> ChildRun:
-    """Run ``python -c code spec_json`` in a fresh process; kill it after ``timeout`` seconds."""
-    argv = [sys.executable, "-c", code, json.dumps(spec)]
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=_child_env(), cwd=REPO_ROOT)
-    except subprocess.TimeoutExpired as exc:  # subprocess.run has already killed the child
-        return ChildRun("timeout", _json_lines(exc.stdout))
-    records = _json_lines(proc.stdout)
-    if proc.returncode != 0 or not records:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return ChildRun(f"crash (exit {proc.returncode}): {tail}", records)
-    return ChildRun("ok", records)
 
 
-def code_version() -> str:
-    """The commit of the benchmarked code, "+dirty" when symdiv/ has uncommitted changes."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
-
-    try:
-        dirty = bool(git("status", "--porcelain", "--", "symdiv"))
-        return git("rev-parse", "--short", "HEAD").strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
 
 
 def source_digest() -> str:
