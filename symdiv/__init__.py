@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from .derivation import Derivation, Expectation, Quantity, Step, StepKind
-from .domains import Positive, PositiveInteger, Real, Simplex, UnitInterval
+from .domains import Positive, PositiveDefinite, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
 from .families import (
     CATALOG,
@@ -28,6 +28,7 @@ from .families import (
     HalfNormal,
     Laplace,
     LogNormal,
+    MultivariateNormal,
     Normal,
     Pareto,
     Poisson,
@@ -54,6 +55,7 @@ __all__ = [
     "HalfNormal",
     "Laplace",
     "LogNormal",
+    "MultivariateNormal",
     "Pareto",
     "Poisson",
     "Uniform",
@@ -69,6 +71,7 @@ __all__ = [
     "NumericEvidence",
     "ParseError",
     "Positive",
+    "PositiveDefinite",
     "PositiveInteger",
     "Quantity",
     "Real",

@@ -31,6 +31,7 @@ __all__ = [
     "UnitInterval",
     "PositiveInteger",
     "Simplex",
+    "PositiveDefinite",
     "to_expr",
     "make_name",
 ]
@@ -257,8 +258,59 @@ class _Simplex(Domain):
         return [sp.Rational(w, total) for w in weights]
 
 
+class _PositiveDefinite(Domain):
+    """Covariance matrices: symmetric and positive definite.
+
+    For a matrix of numbers both are decided exactly; for symbolic entries the leading principal
+    minors are facts (they must be > 0) and a check fails only when one is definitely <= 0.
+    """
+
+    name = "PositiveDefinite"
+    text = "symmetric positive-definite matrices"
+    latex = r"\mathbb{S}_{++}^{k}"
+    assumptions = {"real": True}
+
+    def check(self, value: sp.Expr, family: str, param: str) -> None:
+        Real.check(value, family, param)
+
+    def check_matrix(self, m: sp.ImmutableMatrix, family: str, param: str) -> None:
+        if not m.is_square or m.rows == 0:
+            self._fail(family, param, f"a {m.rows}x{m.cols} matrix", self.text, "not square")
+        for i in range(m.rows):
+            for j in range(m.cols):
+                Real.check(m[i, j], family, f"{param}[{i},{j}]")
+                if j > i and sp.expand(m[i, j] - m[j, i]) != 0:
+                    self._fail(family, param, f"a {m.rows}x{m.cols} matrix", self.text,
+                               f"not symmetric: {param}[{i},{j}] = {m[i, j]} but {param}[{j},{i}] = {m[j, i]}")
+        for n, minor in enumerate(self.minors(m), start=1):
+            if minor.is_positive is False:
+                self._fail(family, param, f"a {m.rows}x{m.cols} matrix", self.text,
+                           f"not positive definite: the leading {n}x{n} minor is {minor}")
+
+    @staticmethod
+    def minors(m: sp.ImmutableMatrix) -> list[sp.Expr]:
+        """The leading principal minors, expanded (all > 0 iff positive definite, Sylvester)."""
+        from sympy.polys.matrices import DomainMatrix
+
+        out = []
+        for n in range(1, m.rows + 1):
+            dm = DomainMatrix.from_Matrix(m[:n, :n])
+            out.append(sp.expand(dm.domain.to_sympy(dm.det())))
+        return out
+
+    def facts_matrix(self, m: sp.ImmutableMatrix) -> tuple[sp.Basic, ...]:
+        return tuple(sp.StrictGreaterThan(minor, 0, evaluate=False)
+                     for minor in self.minors(m) if not minor.is_number)
+
+    def sample_matrix(self, rng: random.Random, k: int) -> sp.ImmutableMatrix:
+        """L L^T + I/2 with a random rational lower-triangular L: exact and well conditioned."""
+        low = sp.Matrix(k, k, lambda i, j: _rand_rational(rng, Fraction(-1), Fraction(1), 20) if j <= i else 0)
+        return sp.ImmutableMatrix(low * low.T + sp.eye(k) / 2)
+
+
 Real = _Real()
 Positive = _Positive()
 UnitInterval = _UnitInterval()
 PositiveInteger = _PositiveInteger(1)
 Simplex = _Simplex()
+PositiveDefinite = _PositiveDefinite()

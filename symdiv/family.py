@@ -163,6 +163,11 @@ class Family:
                     out.extend(f for f in p.domain.facts(item) if f is not sp.true)
         return tuple(out)
 
+    def positive_expressions(self) -> tuple[sp.Expr, ...]:
+        """Expressions in the parameters known to be positive beyond SymPy's assumptions (hook),
+        e.g. the determinant of a covariance matrix with symbolic entries."""
+        return ()
+
     def reparams(self) -> dict[sp.Symbol, sp.Expr]:
         """Re-parametrisations that let SymPy use the domain facts (see Domain.reparam)."""
         out = {}

@@ -49,7 +49,11 @@ def substitute(expr: sp.Expr, point: Mapping[Any, Any]) -> sp.Expr:
     """Put a point's values into ``expr``: symbols, then finite sums, then indexed entries."""
     scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
     arrays = {k: v for k, v in point.items() if isinstance(k, sp.IndexedBase)}
-    expr = _expand_sums(sp.sympify(expr).xreplace(scalars))
+    matrices = {k: sp.ImmutableMatrix(v) for k, v in point.items() if isinstance(k, sp.MatrixSymbol)}
+    expr = sp.sympify(expr)
+    if matrices:  # before the scalars: a matrix symbol's shape holds the dimension symbol
+        expr = expr.xreplace(matrices).doit()
+    expr = _expand_sums(expr.xreplace(scalars))
     if arrays:
         expr = expr.replace(
             lambda a: isinstance(a, sp.Indexed) and a.base in arrays and a.indices[0].is_Integer,
@@ -97,7 +101,7 @@ class Evaluator:
 
     def __init__(self, expr: sp.Expr, family: Any = None, dps: int = 30) -> None:
         self.expr, self.family, self.dps = sp.sympify(expr), family, dps
-        general = self.expr.has(sp.Sum, sp.Indexed, Expectation, sp.oo, -sp.oo, sp.zoo)
+        general = self.expr.has(sp.Sum, sp.Indexed, Expectation, sp.MatrixExpr, sp.oo, -sp.oo, sp.zoo)
         self.symbols = sorted(self.expr.free_symbols, key=sp.default_sort_key)
         self._f = None if general else sp.lambdify(self.symbols, self.expr, modules="mpmath")
 

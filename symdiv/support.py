@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "SimplexSupport", "decide_nonnegative", "REALS"]
+__all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "SimplexSupport", "RealSpace",
+           "decide_nonnegative", "REALS"]
 
 
 def decide_nonnegative(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
@@ -43,6 +44,11 @@ class Support:
 
     discrete: bool = False
 
+    @property
+    def space(self) -> tuple[object, ...]:
+        """The space the support lives in: the real line (the default), a simplex, R^k."""
+        return ("line",)
+
     def text(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -56,7 +62,7 @@ class Support:
                 f"P is {kinds[0]} and Q is {kinds[1]}: P is not absolutely continuous "
                 f"with respect to Q, so log(dP/dQ) is +oo on a set of positive P-probability"
             ), []
-        if isinstance(self, SimplexSupport) != isinstance(other, SimplexSupport):
+        if self.space != other.space:
             return None, f"supp P = {self.text()} and supp Q = {other.text()} lie in different spaces", []
         verdict, conditions = self._subset(other, reparams)
         rel = {True: "\u2286", False: "\u2288", None: "?\u2286"}[verdict]
@@ -142,6 +148,10 @@ class SimplexSupport(Support):
     K: sp.Expr
     discrete = False
 
+    @property
+    def space(self) -> tuple[object, ...]:
+        return ("simplex", self.K)
+
     def text(self) -> str:
         return f"the {self.K - 1}-simplex"
 
@@ -149,3 +159,21 @@ class SimplexSupport(Support):
         if isinstance(other, SimplexSupport) and other.K == self.K:
             return True, []
         return None, []
+
+
+@dataclass(frozen=True)
+class RealSpace(Support):
+    """All of R^k (k may be a symbol): the support of a non-degenerate multivariate normal."""
+
+    k: sp.Expr
+    discrete = False
+
+    @property
+    def space(self) -> tuple[object, ...]:
+        return ("R^k", self.k)
+
+    def text(self) -> str:
+        return f"\u211d^{self.k}"
+
+    def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
+        return True, []  # same space: the spaces were compared first

@@ -54,9 +54,10 @@ _MERGE_LIMIT = 24
 
 def expand_log(lg: sp.log) -> sp.Expr:
     """Split a logarithm whose argument is known positive; factor small rational arguments."""
-    arg = lg.args[0]
-    small = arg.is_Rational and abs(arg.p) < _FACTOR_LIMIT and arg.q < _FACTOR_LIMIT
-    return sp.expand_log(lg, force=True, factor=small)
+    out = sp.expand_log(lg, force=True)
+    small = {a: sp.expand_log(a, force=True, factor=True) for a in out.atoms(sp.log)
+             if a.args[0].is_Rational and abs(a.args[0].p) < _FACTOR_LIMIT and a.args[0].q < _FACTOR_LIMIT}
+    return sp.expand(out.xreplace(small)) if small else out
 
 
 def _expand_term(t: sp.Expr) -> sp.Expr:
@@ -257,11 +258,33 @@ def _sum_part(sums: dict[tuple, list[sp.Expr]]) -> list[sp.Expr]:
     return out
 
 
+def hide_matrices(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
+    """Replace each scalar built from matrix expressions (a trace, a determinant, a quadratic
+    form) by a dummy with the same sign assumptions, so polynomial tools can work around it."""
+    found: dict[sp.Expr, sp.Dummy] = {}
+
+    def visit(e: sp.Basic) -> None:
+        if isinstance(e, sp.Expr) and not isinstance(e, sp.MatrixExpr) and any(
+                isinstance(a, sp.MatrixExpr) for a in e.args):
+            if e not in found:
+                found[e] = sp.Dummy(positive=bool(e.is_positive), nonnegative=bool(e.is_nonnegative),
+                                    real=bool(e.is_extended_real) or None)
+            return
+        for a in e.args:
+            visit(a)
+
+    visit(expr)
+    return expr.xreplace(found), {d: e for e, d in found.items()}
+
+
 def tidy(expr: sp.Expr) -> sp.Expr:
     """Bring ``expr`` to a compact, textbook shape (equal to ``expr``)."""
     expr = sp.sympify(expr)
     if expr.is_Number or expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         return expr
+    if expr.has(sp.MatrixExpr):
+        hidden, back = hide_matrices(expr)
+        return tidy(hidden).xreplace(back)
     expr = _log_beta(_expand(expr))
     expr = sp.Add(*(sp.powsimp(t, combine="exp") if sum(isinstance(f, sp.exp) for f in sp.Mul.make_args(t)) > 1
                     else t for t in sp.Add.make_args(expr)))
@@ -295,7 +318,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     if merged is not None:
         inside, d, others = merged
         other_terms = _log_by_coefficient(others)
-        if const.is_Rational and const != 0 and abs(d * const) <= _MERGE_LIMIT:
+        if const.is_Rational and const > 0 and abs(d * const) <= _MERGE_LIMIT and not inside.is_number:
             log_options.append(([sp.log(inside * sp.exp(d * const)) / d, *other_terms], sp.Integer(0)))
         if len(logs) - len(others) >= 2:
             log_options.append(([sp.log(inside) / d, *other_terms], const))

@@ -8,7 +8,7 @@ two sides differ (both values are kept); None when neither was found.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,22 +71,43 @@ class Verification:
         return "$$" + self.latex(env="aligned") + "$$"
 
 
-def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool:
-    if a.is_positive:
+def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr], positives: frozenset[sp.Expr] = frozenset()) -> bool:
+    if a.is_positive or a in positives:
         return True
-    if isinstance(a, (sp.beta, sp.gamma)) and all(_positive(x, reparams) for x in a.args):
+    if isinstance(a, (sp.beta, sp.gamma)) and all(_positive(x, reparams, positives) for x in a.args):
         return True
     if a.is_Mul or a.is_Pow:
         factors = a.args if a.is_Mul else (a.base,)
-        if all(_positive(f, reparams) for f in factors):
+        if all(_positive(f, reparams, positives) for f in factors):
             return True
     return decide_nonnegative(a, reparams) is True and decide_nonnegative(-a, reparams) is False
 
 
-def _expand_logs(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+def _expand_logs(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr],
+                 positives: frozenset[sp.Expr] = frozenset()) -> sp.Expr:
     """log(a b) -> log a + log b etc., only for arguments positive under the facts."""
-    logs = [lg for lg in expr.atoms(sp.log) if _positive(lg.args[0], reparams)]
+    logs = [lg for lg in expr.atoms(sp.log) if _positive(lg.args[0], reparams, positives)]
     return expr.xreplace({lg: expand_log(lg) for lg in logs})
+
+
+def _merge_rational_logs(expr: sp.Expr) -> sp.Expr:
+    """Σ c_i log(r_i) over positive rationals r_i with rational c_i -> log(Π r_i^(L c_i)) / L, exactly;
+    0 when the product is 1 (for logs of numbers too large to factor)."""
+    expr = sp.expand(expr)
+    parts, rest = [], []
+    for t in sp.Add.make_args(expr):
+        c, lg = t.as_independent(sp.log, as_Add=False)
+        if isinstance(lg, sp.log) and c.is_Rational and lg.args[0].is_Rational and lg.args[0] > 0:
+            parts.append((c, lg.args[0]))
+        else:
+            rest.append(t)
+    if len(parts) < 2:
+        return expr
+    lcm = sp.ilcm(*(c.q for c, _ in parts))
+    if any(abs(c * lcm) > 64 for c, _ in parts):
+        return expr
+    product = sp.Mul(*(r ** int(c * lcm) for c, r in parts))
+    return sp.Add(*rest, sp.log(product) / lcm if product != 1 else 0)
 
 
 def _combine_sums(expr: sp.Expr) -> sp.Expr:
@@ -106,13 +127,20 @@ def _combine_sums(expr: sp.Expr) -> sp.Expr:
     return sp.Add(*rest, *sums)
 
 
-def prove_zero(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool, sp.Expr, tuple[Step, ...]]:
-    """Try to reduce ``expr`` to exactly 0 by sound rewrites; return (proved, reduced, steps)."""
+def prove_zero(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr], positives: Iterable[sp.Expr] = ()
+               ) -> tuple[bool, sp.Expr, tuple[Step, ...]]:
+    """Try to reduce ``expr`` to exactly 0 by sound rewrites; return (proved, reduced, steps).
+
+    ``positives`` are expressions known to be positive under the assumptions (see
+    :meth:`symdiv.Family.positive_expressions`).
+    """
+    known = frozenset(positives)
     steps = [Step(StepKind.DEFINITION, expr, "the residual")]
     current = expr
     for kind, note, rewrite in (
         (StepKind.EXPAND_LOG, "expand logarithms whose arguments are positive under the assumptions",
-         lambda e: _expand_logs(e, reparams)),
+         lambda e: _expand_logs(e, reparams, known)),
+        (StepKind.EXPAND_LOG, "combine logarithms of rational numbers exactly", _merge_rational_logs),
         (StepKind.SUM, "combine sums over the same index range", _combine_sums),
         (StepKind.TIDY, "expand and collect", sp.expand),
         (StepKind.TIDY, "put over a common denominator and cancel", lambda e: sp.cancel(sp.together(e))),
@@ -186,7 +214,7 @@ def verify_decomposition(P: Family, Q: Family, *, points: int = 20, dps: int = 3
         return _infinite_case(ce, kl, h, derivations, assumptions, dps)
 
     residual = ce.expr - kl.expr - h.expr
-    proved, reduced, proof = prove_zero(residual, reparams)
+    proved, reduced, proof = prove_zero(residual, reparams, P.positive_expressions() + Q.positive_expressions())
 
     worst, witness = mpmath.mpf(0), None
     tol = mpmath.mpf(10) ** (10 - dps)

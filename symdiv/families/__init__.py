@@ -14,6 +14,7 @@ from .gumbel import Gumbel
 from .halfnormal import HalfNormal
 from .laplace import Laplace
 from .lognormal import LogNormal
+from .mvn import MultivariateNormal
 from .normal import Normal
 from .pareto import Pareto
 from .poisson import Poisson
@@ -25,7 +26,7 @@ CATALOG = (
     Bernoulli, Categorical, Normal,
     Exponential, Gamma, Beta, Laplace, LogNormal, Uniform, HalfNormal, Gumbel, Pareto, Weibull,
     Poisson, Geometric, Binomial,
-    Dirichlet,
+    Dirichlet, MultivariateNormal,
 )
 
 __all__ = ["CATALOG", *(f.__name__ for f in CATALOG)]

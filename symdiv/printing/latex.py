@@ -28,7 +28,7 @@ from sympy.printing.latex import LatexPrinter
 from ..derivation import Derivation, Expectation, Quantity, StepKind
 from ..errors import InvalidParameterError, SymdivError, UnsupportedError
 from ..family import Family
-from ..support import FiniteAtoms, IntegerRange, RealInterval, SimplexSupport, Support
+from ..support import FiniteAtoms, IntegerRange, RealInterval, RealSpace, SimplexSupport, Support
 from ..tidy import log2, negative_looking, to_bits
 
 __all__ = [
@@ -205,6 +205,20 @@ class SymdivLatexPrinter(LatexPrinter):
 
     def _print_Expectation(self, expr: Expectation) -> str:
         return rf"{self.notation.expectation}_{{{self._print(expr.dist)}}}\left[{self._print(expr.g)}\right]"
+
+    def _print_Det(self, expr: sp.Expr, exp: str | None = None) -> str:
+        tex = rf"\det {self._print(expr.args[0])}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+    def _print_Trace(self, expr: sp.Expr, exp: str | None = None) -> str:
+        tex = rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    def _print_Mahalanobis(self, expr: sp.Expr, exp: str | None = None) -> str:
+        x = "X" if isinstance(expr.x, sp.IndexedBase) else self._print(expr.x)
+        d = rf"\left({x} - {self._print(expr.center)}\right)"
+        tex = rf"{d}^{{\top}} {self._print(expr.scale)}^{{-1}} {d}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: str | None = None) -> str:
         a, b = expr.args
@@ -396,6 +410,8 @@ def family_latex(f: Family, notation: Notation | None = None) -> str:
     def value(v: Any) -> str:
         if isinstance(v, tuple):
             return r"\left(" + ", ".join(latex(x, notation) for x in v) + r"\right)"
+        if isinstance(v, sp.MatrixBase):
+            return latex(v, notation)
         if isinstance(v, sp.IndexedBase):
             i = sp.Symbol("i")
             if not hasattr(f, "K"):  # pragma: no cover - every indexed family has K
@@ -421,6 +437,8 @@ def support_latex(s: Support, notation: Notation | None = None) -> str:
         return rf"\{{{latex(s.lo, notation)}, {hi}\}}"
     if isinstance(s, SimplexSupport):
         return rf"\Delta^{{{latex(s.K - 1, notation)}}}"
+    if isinstance(s, RealSpace):
+        return (r"\R" if notation.macros else r"\mathbb{R}") + f"^{{{latex(s.k, notation)}}}"
     raise UnsupportedError(f"no LaTeX for support {s!r}")  # pragma: no cover
 
 
