@@ -1,0 +1,655 @@
+r"""A safe parser for user claims such as ``KL(P||Q) = log(sigma_2/sigma_1) + ...``.
+
+The input is untrusted text. It never reaches ``eval``, ``exec``, ``sympify``, ``parse_expr``
+or SymPy's LaTeX parser: a whitelisting tokenizer turns it into tokens and a Pratt parser
+builds SymPy objects directly. Anything not described below is a :class:`~symdiv.errors.ParseError`
+(a ``ValueError``) with a one-line message that says what went wrong and at which 0-based
+character position.
+
+Two syntaxes; ``syntax="auto"`` picks LaTeX when the text contains a backslash or ``{``.
+
+Grammar (both syntaxes; binding power grows downwards)::
+
+    claim    := expr '=' expr                       (exactly one '=')
+    expr     := expr ('+' | '-') expr               left associative
+              | expr ('*' | '/' | \cdot | \times) expr
+              | expr implicit-product expr           LaTeX: any two factors; text: number then name/'('
+              | ('-' | '+') expr                    binds looser than powers: -x^2 = -(x^2)
+              | expr ('^' | '**') expr              right associative: a^b^c = a^(b^c)
+              | atom
+    atom     := number | name | constant | '(' expr ')' | '{' expr '}' | '|' expr '|'
+              | quantity | function | derivative | \frac{expr}{expr} | \sqrt[n]{expr}
+    quantity := H(D) | H(D, D) | CE(D, D) | KL(D sep D) | D_KL(D sep D) | D(D sep D)
+                (LaTeX also \mathrm{H}, D_{\mathrm{KL}}, \operatorname{KL}, ...);  D := P | Q;
+                sep := '||' | '‖' | \| | \parallel | ','
+    function := log ln log2 exp sqrt abs digamma psi gamma loggamma lgamma beta polygamma diff
+                (LaTeX: \log \ln \log_2 \exp \sqrt \psi \digamma \Gamma \ln\Gamma \mathrm{B} ...)
+
+Names: text ``mu_1`` / ``mu_{1}``; LaTeX ``\mu_1``, ``\mu_{1}``, ``\mu_{\mathrm{1}}`` all read
+as ``mu_1``; ``\lambda`` also finds a symbol declared as ``lam``. In LaTeX a run of latin letters
+that is not a declared name is a product of one-letter names (``ab`` = a*b).
+``e``, ``pi``, ``oo`` are constants unless declared as names; ``\pi``, ``\infty``, ``\mathrm{e}``.
+
+Operator precedence to know about:
+
+* A derivative (text ``d/dmu_2``, LaTeX ``\frac{\partial}{\partial \mu_2}`` or ``\frac{d}{d\mu_2}``)
+  and a LaTeX function written without parentheses (``\log x``) apply to the *next factor*, powers
+  included: ``\log x^2 - y`` is log(x**2) - y, ``d/dx (a) * b`` is (d/dx a) * b. With parentheses
+  the function takes exactly its parenthesised argument: ``\log(x)^2`` is log(x)**2.
+* ``\frac{\partial H(P,Q)}{\partial \sigma_2}`` differentiates its numerator.
+
+Limits: at most 4000 characters, 100 nested levels (brackets, fractions, arguments, signs,
+exponents), 50 digits per number; numbers that SymPy would have to build with more than a few
+thousand bits (``9^9^9``, ``gamma(10^40)``) are rejected instead of computed.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import NamedTuple
+
+import sympy as sp
+
+from .domains import make_name
+from .errors import ParseError
+
+__all__ = ["ENTROPY", "KL", "P", "Q", "MAX_LENGTH", "MAX_DEPTH", "parse_claim", "parse_expression"]
+
+#: ``H(P)`` is the entropy of P, ``H(P, Q)`` the cross-entropy of Q relative to P.
+ENTROPY = sp.Function("H")
+#: ``KL(P, Q)`` is the Kullback-Leibler divergence KL(P || Q).
+KL = sp.Function("KL")
+#: The distribution placeholders.
+P, Q = sp.Symbol("P"), sp.Symbol("Q")
+
+MAX_LENGTH = 4000
+MAX_DEPTH = 100
+_MAX_DIGITS = 50
+_MAX_BITS = 4000  # largest integer (numerator/denominator) the parser lets SymPy build
+_MAX_ROOT_BITS = 1000  # SymPy factors the base of a fractional power: keep it small
+_MAX_EXPONENT = 1000  # largest exponent of an irrational number such as sqrt(2) or 1 + I
+_MAX_SPECIAL_ARG = 1000  # gamma(n), digamma(n), ... evaluate exactly: keep n small
+
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
+_TEXT_RE = re.compile(
+    r"(?P<ws>\s+)|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"|(?P<word>[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*)"
+    r"|(?P<op>\*\*|\|\||[-+*/^(),=|‖−·×])",
+    re.ASCII,
+)
+_LATEX_RE = re.compile(
+    r"(?P<ws>\s+)|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)|(?P<word>[A-Za-z]+)"
+    r"|(?P<cmd>\\(?:[A-Za-z]+|[{}|,;:! ]))|(?P<op>\*\*|\|\||[-+*/^(),=|_{}\[\]‖−·×])",
+    re.ASCII,
+)
+_OP_ALIASES = {"−": "-", "·": "*", "×": "*"}
+_SKIP = {"left", "right", "middle", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "quad", "qquad",
+         "displaystyle", "textstyle", ",", ";", ":", "!", " "}
+_CMD_OPS = {"cdot": "*", "times": "*", "|": "‖", "parallel": "‖", "Vert": "‖",
+            "lvert": "|", "rvert": "|", "vert": "|", "{": "{", "}": "}"}
+_GREEK = {g: g for g in (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
+    "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()}
+_GREEK.update(varepsilon="epsilon", vartheta="theta", varphi="phi", varrho="rho", varsigma="sigma")
+_ALIASES = {"lambda": ("lam",), "epsilon": ("eps",)}
+_UPRIGHT = {"mathrm", "operatorname", "text", "textrm", "mathit"}
+_COMMANDS = set(_GREEK) | _UPRIGHT | {"frac", "dfrac", "tfrac", "sqrt", "log", "ln", "exp", "digamma",
+                                      "partial", "infty"}
+
+
+def _log2(x: sp.Expr) -> sp.Expr:
+    return sp.log(x) / sp.log(2)
+
+
+#: name -> (allowed argument counts, builder)
+_FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., sp.Expr]]] = {
+    "log": ((1,), sp.log), "ln": ((1,), sp.log), "log2": ((1,), _log2), "log_2": ((1,), _log2),
+    "exp": ((1,), sp.exp), "sqrt": ((1,), sp.sqrt), "abs": ((1,), sp.Abs),
+    "digamma": ((1,), sp.digamma), "psi": ((1,), sp.digamma), "gamma": ((1,), sp.gamma),
+    "Gamma": ((1,), sp.gamma), "loggamma": ((1,), sp.loggamma), "lgamma": ((1,), sp.loggamma),
+    "beta": ((1, 2), sp.beta), "polygamma": ((2,), sp.polygamma),
+    "diff": ((2,), sp.Derivative),
+}
+_SPECIAL = {"digamma", "psi", "gamma", "Gamma", "loggamma", "lgamma", "beta", "polygamma"}
+_QUANTITIES = {"H": "H", "CE": "CE", "KL": "KL", "D_KL": "KL", "D": "KL"}
+_CONSTANTS = {"e": sp.E, "pi": sp.pi, "oo": sp.oo, "inf": sp.oo}
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+_INFIX = {"+": 10, "-": 10, "*": 20, "/": 20, "^": 30, "**": 30}
+_PREFIX_BP = 25  # unary signs, derivative operators and bare LaTeX functions bind tighter than '*'
+_IMPLICIT_BP = 20
+
+
+class _Tok(NamedTuple):
+    kind: str  # "num", "word", "cmd" (name without backslash), "op", "end"
+    text: str
+    pos: int
+
+
+def _desc(tok: _Tok) -> str:
+    if tok.kind == "end":
+        return "end of input"
+    return f"'\\{tok.text}'" if tok.kind == "cmd" else f"'{tok.text}'"
+
+
+def _tokenize(text: str, latex: bool, what: str) -> list[_Tok]:
+    rx, toks, pos = (_LATEX_RE if latex else _TEXT_RE), [], 0
+    while pos < len(text):
+        m = rx.match(text, pos)
+        if m is None:
+            raise ParseError(f"cannot parse {what} at position {pos}: unexpected character {text[pos]!r}")
+        kind, s = m.lastgroup, m.group()
+        if kind == "cmd":
+            name = s[1:]
+            if name in _CMD_OPS:
+                toks.append(_Tok("op", _CMD_OPS[name], pos))
+            elif name in _COMMANDS:
+                toks.append(_Tok("cmd", name, pos))
+            elif name not in _SKIP:
+                raise ParseError(f"cannot parse {what} at position {pos}: unknown LaTeX command '\\{name}'")
+        elif kind == "num":
+            if len(s) - ("." in s) > _MAX_DIGITS:
+                raise ParseError(f"cannot parse {what} at position {pos}: number with more than {_MAX_DIGITS} digits")
+            toks.append(_Tok("num", s, pos))
+        elif kind == "word":
+            toks.append(_Tok("word", s.replace("{", "").replace("}", ""), pos))
+        elif kind == "op":
+            toks.append(_Tok("op", _OP_ALIASES.get(s, s), pos))
+        pos = m.end()
+    toks.append(_Tok("end", "", len(text)))
+    return toks
+
+
+def _bits(r: sp.Rational) -> int:
+    return max(abs(int(r.p)), int(r.q)).bit_length()
+
+
+class _Parser:
+    def __init__(self, toks: list[_Tok], symbols: Mapping[str, sp.Expr] | None, latex: bool, what: str) -> None:
+        self.toks, self.symbols, self.latex, self.what = toks, symbols, latex, what
+        self.i = self.depth = self.abs_open = 0
+        self.match: dict[int, int] = {}  # index of '{' -> index of its '}'
+        stack: list[int] = []
+        for k, t in enumerate(toks):
+            if t.kind == "op" and t.text == "{":
+                stack.append(k)
+            elif t.kind == "op" and t.text == "}" and stack:
+                self.match[stack.pop()] = k
+
+    # -- tokens -------------------------------------------------------------------------
+    def peek(self, k: int = 0) -> _Tok:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def take(self) -> _Tok:
+        tok = self.peek()
+        if tok.kind != "end":
+            self.i += 1
+        return tok
+
+    def at(self, op: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t.kind == "op" and t.text == op
+
+    def expect(self, op: str) -> _Tok:
+        if not self.at(op):
+            raise self.fail(f"expected '{op}' but found {_desc(self.peek())}")
+        return self.take()
+
+    def push_back(self, tok: _Tok, k: int) -> None:
+        """Right after taking ``tok``: keep its first ``k`` characters taken, put the rest back."""
+        self.i -= 1
+        self.toks[self.i] = _Tok(tok.kind, tok.text[k:], tok.pos + k)
+
+    def fail(self, msg: str, tok: _Tok | None = None) -> ParseError:
+        tok = self.peek() if tok is None else tok
+        return ParseError(f"cannot parse {self.what} at position {tok.pos}: {msg}")
+
+    # -- expressions (Pratt) --------------------------------------------------------------
+    def sub(self, rbp: int) -> sp.Expr:
+        """A nested expression; the depth counter stops runaway nesting long before Python's stack."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"nested too deeply (more than {MAX_DEPTH} levels)")
+        try:
+            return self.expr(rbp)
+        finally:
+            self.depth -= 1
+
+    def expr(self, rbp: int = 0) -> sp.Expr:
+        left = self.nud()
+        while True:
+            t = self.peek()
+            if t.kind == "op" and t.text in _INFIX:
+                lbp = _INFIX[t.text]
+            else:
+                lbp = _IMPLICIT_BP if self.implicit(t) else 0
+            if lbp <= rbp:
+                return left
+            left = self.led(left, t)
+
+    def implicit(self, t: _Tok) -> bool:
+        starts = t.kind in ("word", "cmd") or (t.kind == "op" and (t.text in ("(", "{") or
+                                                                   (t.text == "|" and not self.abs_open)))
+        if self.latex:
+            return starts and not (t.kind == "cmd" and t.text == "partial")
+        return starts and t.kind != "cmd" and self.toks[self.i - 1].kind == "num"
+
+    def led(self, left: sp.Expr, t: _Tok) -> sp.Expr:
+        if t.kind == "op" and t.text in _INFIX:
+            self.take()
+            if t.text in ("^", "**"):
+                return self.power(left, self.sub(_INFIX[t.text] - 1), t)
+            right = self.sub(_INFIX[t.text])
+            return self.checked(_BINARY[t.text](left, right), t)
+        return self.checked(left * self.sub(_IMPLICIT_BP), t)
+
+    def nud(self) -> sp.Expr:
+        t = self.take()
+        if t.kind == "num":
+            f = Fraction(t.text)
+            return sp.Rational(f.numerator, f.denominator)
+        if t.kind == "word":
+            return self.latex_word(t) if self.latex else self.text_word(t)
+        if t.kind == "cmd":
+            return self.command(t)
+        if t.kind == "op" and t.text in ("-", "+"):
+            arg = self.sub(_PREFIX_BP)
+            return -arg if t.text == "-" else arg
+        if t.kind == "op" and t.text in ("(", "{"):
+            return self.group(")" if t.text == "(" else "}")[0]
+        if t.kind == "op" and t.text == "|":
+            self.abs_open += 1
+            e = self.sub(0)
+            if self.at("||"):  # |x||y|: the first bar closes
+                self.push_back(self.take(), 1)
+            else:
+                self.expect("|")
+            self.abs_open -= 1
+            return sp.Abs(e)
+        raise self.fail(f"unexpected {_desc(t)}", t)
+
+    def group(self, close: str, many: bool = False) -> list[sp.Expr]:
+        """Expressions up to ``close``, comma-separated if ``many``; a '|' inside opens a new |...|."""
+        saved, self.abs_open = self.abs_open, 0
+        items = [self.sub(0)]
+        while many and self.at(","):
+            self.take()
+            items.append(self.sub(0))
+        self.expect(close)
+        self.abs_open = saved
+        return items
+
+    # -- numbers that must not explode ----------------------------------------------------
+    def checked(self, value: sp.Expr, t: _Tok) -> sp.Expr:
+        for term in sp.Add.make_args(value):  # SymPy distributes numbers over sums: look at every term
+            c = term.as_coeff_Mul()[0]
+            if c.is_Rational and _bits(c) > _MAX_BITS:
+                raise self.fail(f"number too large (more than {_MAX_BITS} bits)", t)
+        return value
+
+    def check_pow(self, base: sp.Expr, exp: sp.Expr, t: _Tok) -> None:
+        """Refuse powers SymPy would evaluate into huge numbers (9^9^9, sqrt(2)^(10^9), (2x)^(10^9))."""
+        if base == sp.E:
+            self.check_exp(exp, t)
+        if not exp.is_Rational:
+            return
+        magnitude = abs(int(exp.p)) // int(exp.q) + 1
+        # sqrt(2)^n or (1 + I)^n may be multiplied out; e^n and pi^n stay symbolic
+        too_big = magnitude > _MAX_EXPONENT and base.is_number and not base.is_Rational
+        too_big = too_big and base.is_algebraic is not False
+        for b in sp.Mul.make_args(base):
+            r = b if b.is_Rational else b.base if b.is_Pow and b.base.is_Rational else None
+            if r is not None and r not in (0, 1, -1):
+                too_big |= magnitude * _bits(r) > _MAX_BITS or (not exp.is_Integer and _bits(r) > _MAX_ROOT_BITS)
+        if too_big:
+            raise self.fail("numeric power too large to evaluate exactly", t)
+
+    def check_exp(self, arg: sp.Expr, t: _Tok) -> None:
+        for term in sp.Add.make_args(arg):  # SymPy turns exp(c*log(b)) into b**c
+            c, rest = term.as_coeff_Mul()
+            if isinstance(rest, sp.log):
+                self.check_pow(rest.args[0], c, t)
+
+    def power(self, base: sp.Expr, exp: sp.Expr, t: _Tok) -> sp.Expr:
+        self.check_pow(base, exp, t)
+        return self.checked(sp.Pow(base, exp), t)
+
+    # -- names ------------------------------------------------------------------------------
+    def lookup(self, name: str) -> sp.Expr | None:
+        if self.symbols is None:
+            return None
+        if name in self.symbols:
+            return self.symbols[name]
+        base, sep, rest = name.partition("_")
+        for alt in _ALIASES.get(base, ()):
+            if alt + sep + rest in self.symbols:
+                return self.symbols[alt + sep + rest]
+        return None
+
+    def declared(self, name: str) -> bool:
+        return self.lookup(name) is not None
+
+    def ident(self, name: str, t: _Tok) -> sp.Expr:
+        if self.symbols is None:
+            if not _NAME_RE.fullmatch(name) or "__" in name:
+                raise self.fail(f"invalid name {name!r}", t)
+            try:
+                return sp.Symbol(make_name(name))
+            except ParseError:
+                raise self.fail(f"invalid name {name!r}", t) from None
+        value = self.lookup(name)
+        if value is None:
+            raise self.unknown(name, t)
+        return value
+
+    def unknown(self, name: str, t: _Tok) -> ParseError:
+        allowed = ", ".join(sorted(self.symbols or ())) or "(none)"
+        return self.fail(f"unknown identifier '{name}'; allowed: {allowed}", t)
+
+    def text_word(self, t: _Tok) -> sp.Expr:
+        name = t.text
+        if self.at("("):
+            if name in _QUANTITIES:
+                return self.quantity(name, t)
+            if name in _FUNCTIONS:
+                return self.function(name, t)
+            hint = f" (write '{name}*(...)' for a product)" if self.declared(name) else ""
+            raise self.fail(f"unknown function '{name}'{hint}", t)
+        if name == "d" and self.at("/"):
+            d = self.text_derivative(t)
+            if d is not None:
+                return d
+        if name in _CONSTANTS and not self.declared(name):
+            return _CONSTANTS[name]
+        if name in _FUNCTIONS and not self.declared(name) and not (self.symbols is None and name in _GREEK):
+            raise self.fail(f"function '{name}' needs its argument in parentheses, e.g. {name}(x)", t)
+        return self.ident(name, t)
+
+    def latex_word(self, t: _Tok) -> sp.Expr:
+        w, save = t.text, self.i
+        sub = self.subscript()
+        full = w if sub is None else f"{w}_{sub}"
+        if self.at("(") and full in _QUANTITIES:
+            return self.quantity(full, t)
+        if w in ("log", "ln"):
+            return self.log(t, sub)
+        if sub is None and w in _FUNCTIONS and (self.at("(") or w not in _GREEK):
+            return self.function(w, t)
+        if sub is None and w in _CONSTANTS and not self.declared(w):
+            return _CONSTANTS[w]
+        if len(w) == 1 or self.declared(full) or (self.symbols is None and w in _GREEK):
+            return self.ident(full, t)
+        if self.at("("):
+            raise self.fail(f"unknown function '{full}'", t)
+        letters = [*w[:-1], w[-1] if sub is None else f"{w[-1]}_{sub}"]
+        if self.symbols is not None and not all(self.declared(c) or c in _CONSTANTS for c in letters):
+            raise self.unknown(full, t)
+        self.i = save  # a run of letters is a product of one-letter names
+        self.push_back(t, 1)
+        return self.latex_word(_Tok("word", w[0], t.pos))
+
+    def subscript(self) -> str | None:
+        if not (self.latex and self.at("_")):
+            return None
+        self.take()
+        braced, parts = self.at("{"), []
+        if braced:
+            self.take()
+        while not parts or (braced and not self.at("}")):
+            t = self.take()
+            if t.kind in ("word", "num") and "." not in t.text:
+                parts.append(t.text)
+            elif t.kind == "cmd" and t.text in _UPRIGHT:
+                parts.append(self.upright_text())
+            else:
+                raise self.fail(f"unexpected {_desc(t)} in a subscript", t)
+        if braced:
+            self.take()
+        return "".join(parts)
+
+    def upright_text(self) -> str:
+        self.expect("{")
+        parts = []
+        while self.peek().kind in ("word", "num") and "." not in self.peek().text:
+            parts.append(self.take().text)
+        self.expect("}")
+        if not parts:
+            raise self.fail("empty \\mathrm{}")
+        return "".join(parts)
+
+    # -- LaTeX commands -----------------------------------------------------------------------
+    def command(self, t: _Tok) -> sp.Expr:
+        c = t.text
+        if c in ("frac", "dfrac", "tfrac"):
+            d = self.derivative_frac(t)
+            if d is not None:
+                return d
+            num = self.arg()
+            return self.checked(num / self.arg(), t)
+        if c == "sqrt":
+            n = None
+            if self.at("["):
+                self.take()
+                n = self.group("]")[0]
+            x = self.arg()
+            return self.power(x, sp.Rational(1, 2) if n is None else 1 / n, t)
+        if c in ("log", "ln"):
+            return self.log(t, self.subscript())
+        if c in ("exp", "digamma"):
+            return self.function(c, t)
+        if c == "infty":
+            return sp.oo
+        if c in _UPRIGHT:
+            name = self.upright_text()
+            sub = self.subscript()
+            full = name if sub is None else f"{name}_{sub}"
+            if self.at("(") and full in _QUANTITIES:
+                return self.quantity(full, t)
+            if full in _FUNCTIONS or full == "B":
+                return self.function("beta" if full == "B" else full, t)
+            return sp.E if full == "e" and not self.declared("e") else self.ident(full, t)
+        if c in _GREEK:
+            sub = self.subscript()
+            if sub is None and c in ("Gamma", "psi") and self.at("("):
+                return self.function(c, t)
+            if c == "pi" and sub is None and not self.declared("pi"):
+                return sp.pi
+            return self.ident(_GREEK[c] if sub is None else f"{_GREEK[c]}_{sub}", t)
+        raise self.fail(f"unexpected {_desc(t)}", t)
+
+    def arg(self) -> sp.Expr:
+        """A \\frac or \\sqrt argument: a {group} or a single digit, letter or symbol."""
+        if self.at("{"):
+            self.take()
+            return self.group("}")[0]
+        t = self.peek()
+        if t.kind in ("num", "word") and len(t.text) > 1 and "." not in t.text:
+            self.take()
+            self.push_back(t, 1)
+            return sp.Integer(int(t.text[0])) if t.kind == "num" else self.latex_word(_Tok("word", t.text[0], t.pos))
+        return self.sub(_INFIX["^"] + 5)
+
+    def log(self, t: _Tok, sub: str | None) -> sp.Expr:
+        nt = self.peek()
+        if sub is None and nt.kind == "cmd" and nt.text == "Gamma":
+            self.take()
+            return self.function("loggamma", nt)
+        value = self.function("log", t)
+        if sub is None or sub == "e":
+            return value
+        if not sub.isdigit() or int(sub) < 2:
+            raise self.fail(f"unsupported logarithm base '{sub}'", t)
+        return value / sp.log(int(sub))
+
+    def function(self, name: str, t: _Tok) -> sp.Expr:
+        arity, build = _FUNCTIONS[name]
+        if self.at("("):
+            self.take()
+            args = self.group(")", many=True)
+        elif self.latex and 1 in arity:
+            args = [self.sub(_PREFIX_BP)]  # \log x: the next factor
+        else:
+            raise self.fail(f"function '{name}' needs its arguments in parentheses", t)
+        if len(args) not in arity:
+            raise self.fail(f"{name} takes {' or '.join(map(str, arity))} argument(s), got {len(args)}", t)
+        if name == "diff":
+            return self.derivative(args[0], args[1], t)
+        if name in _SPECIAL and any(a.is_Rational and abs(a) > _MAX_SPECIAL_ARG for a in args):
+            raise self.fail(f"argument of {name} too large (more than {_MAX_SPECIAL_ARG})", t)
+        if name == "exp":
+            self.check_exp(args[0], t)
+        if name == "sqrt":
+            self.check_pow(args[0], sp.Rational(1, 2), t)
+        return self.checked(build(*args), t)
+
+    # -- quantities and derivatives ---------------------------------------------------------
+    def quantity(self, name: str, t: _Tok) -> sp.Expr:
+        kind = _QUANTITIES[name]
+        self.expect("(")
+        first = self.distribution(name)
+        if kind == "H" and self.at(")"):
+            self.take()
+            return ENTROPY(first)
+        seps = (",", "‖", "||") if kind == "KL" else (",",)
+        if not any(self.at(s) for s in seps):
+            want = "'||' or ','" if kind == "KL" else "','" if kind == "CE" else "',' or ')'"
+            raise self.fail(f"expected {want} in {name}(...) but found {_desc(self.peek())}")
+        self.take()
+        second = self.distribution(name)
+        self.expect(")")
+        return KL(first, second) if kind == "KL" else ENTROPY(first, second)
+
+    def distribution(self, name: str) -> sp.Symbol:
+        t = self.take()
+        if t.kind == "word" and t.text in ("P", "Q"):
+            return P if t.text == "P" else Q
+        raise self.fail(f"inside {name}(...) only the distributions P and Q are allowed, found {_desc(t)}", t)
+
+    def derivative(self, inner: sp.Expr, var: sp.Expr, t: _Tok) -> sp.Expr:
+        if not isinstance(var, sp.Symbol):
+            raise self.fail("can only differentiate with respect to a parameter name", t)
+        return sp.Derivative(inner, var, evaluate=False)
+
+    def text_derivative(self, t: _Tok) -> sp.Expr | None:
+        """``d/dmu_2 <factor>`` or ``d/d mu_2 <factor>``; None when ``d / ...`` is a division."""
+        nxt = self.peek(1)
+        if nxt.kind != "word" or not nxt.text.startswith("d"):
+            return None
+        if nxt.text == "d" and self.peek(2).kind == "word":
+            var, skip = self.peek(2), 3
+        elif _NAME_RE.fullmatch(nxt.text[1:]):
+            var, skip = _Tok("word", nxt.text[1:], nxt.pos + 1), 2
+        else:
+            return None
+        self.i += skip
+        symbol = self.ident(var.text, var)
+        return self.derivative(self.sub(_PREFIX_BP), symbol, t)
+
+    def marker(self, k: int) -> tuple[str, int, str] | None:
+        """A differential at token k: (kind, tokens used, rest of the word), e.g. 'dx' -> ('d', 1, 'x')."""
+        toks = self.toks
+        t = toks[k] if k < len(toks) else toks[-1]
+        if t.kind == "cmd" and t.text == "partial":
+            return ("partial", 1, "")
+        if t.kind == "word" and t.text.startswith("d"):
+            return ("d", 1, t.text[1:])
+        if (t.kind == "cmd" and t.text in _UPRIGHT and k + 3 < len(toks) and toks[k + 2][:2] == ("word", "d")
+                and toks[k + 1][:2] == ("op", "{") and toks[k + 3][:2] == ("op", "}")):
+            return ("d", 4, "")
+        return None
+
+    def skip_marker(self, m: tuple[str, int, str]) -> None:
+        self.i += m[1]
+        if m[2]:
+            self.push_back(self.toks[self.i - 1], 1)
+
+    def derivative_frac(self, t: _Tok) -> sp.Expr | None:
+        """``\\frac{\\partial}{\\partial x} f``, ``\\frac{\\partial f}{\\partial x}``, ``\\frac{d}{dx} f``."""
+        j = self.match.get(self.i) if self.at("{") else None
+        if j is None or not self.at("{", j + 1 - self.i):
+            return None
+        top, bottom = self.marker(self.i + 1), self.marker(j + 2)
+        if top is None or bottom is None or top[0] != bottom[0]:
+            return None
+        self.take()
+        self.skip_marker(top)
+        inner = None if self.at("}") else self.sub(0)
+        self.expect("}")
+        self.expect("{")
+        self.skip_marker(bottom)
+        v = self.take()
+        if v.kind == "word" or (v.kind == "cmd" and v.text in _GREEK):
+            name = v.text if v.kind == "word" else _GREEK[v.text]
+        elif v.kind == "cmd" and v.text in _UPRIGHT:
+            name = self.upright_text()
+        else:
+            raise self.fail(f"expected a parameter name after the differential, found {_desc(v)}", v)
+        sub = self.subscript()
+        var = self.ident(name if sub is None else f"{name}_{sub}", v)
+        self.expect("}")
+        return self.derivative(self.sub(_PREFIX_BP) if inner is None else inner, var, t)
+
+
+def _parse(text: str, symbols: Mapping[str, sp.Expr] | None, syntax: str, what: str) -> sp.Basic:
+    if not isinstance(text, str):
+        raise ParseError(f"the {what} must be a string, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the {what} is too long ({len(text)} characters; the limit is {MAX_LENGTH})")
+    if syntax not in ("auto", "text", "latex"):
+        raise ParseError(f"unknown syntax {syntax!r}; use 'text', 'latex' or 'auto'")
+    latex = syntax == "latex" or (syntax == "auto" and ("\\" in text or "{" in text))
+    toks = _tokenize(text, latex, what)
+    equals = [t for t in toks if t.kind == "op" and t.text == "="]
+    if what == "claim" and len(equals) != 1:
+        raise ParseError(f"cannot parse claim: a claim needs exactly one '=' (found {len(equals)})")
+    parser = _Parser(toks, symbols, latex, what)
+    try:
+        result = parser.expr()
+        if what == "claim":
+            parser.expect("=")
+            result = sp.Eq(result, parser.expr(), evaluate=False)
+        if parser.peek().kind != "end":
+            raise parser.fail(f"unexpected {_desc(parser.peek())}")
+        return result
+    except ParseError:
+        raise
+    except RecursionError:  # a backstop only: the depth counter fires long before
+        raise ParseError(f"cannot parse {what}: nested too deeply") from None
+    except (ArithmeticError, TypeError, ValueError, AttributeError, NotImplementedError) as exc:
+        raise ParseError(f"cannot parse {what}: SymPy could not build it ({type(exc).__name__})") from None
+
+
+def parse_claim(text: str, symbols: Mapping[str, sp.Symbol] | None = None, syntax: str = "auto") -> sp.Eq:
+    r"""Parse a claim ``lhs = rhs`` (text or LaTeX) into an unevaluated ``sympy.Eq``.
+
+    ``symbols`` maps the allowed parameter names to the symbols to use (they carry the
+    assumptions); without it every well-formed name becomes a plain ``sympy.Symbol``.
+
+    >>> parse_claim("KL(P||Q) = log(sigma_2/sigma_1) - 1/2")
+    Eq(KL(P, Q), log(sigma_2/sigma_1) - 1/2)
+    >>> parse_claim(r"H(Q, P) = D_{\mathrm{KL}}(Q \| P) + \mathrm{H}(Q)")
+    Eq(H(Q, P), H(Q) + KL(Q, P))
+    >>> parse_claim(r"\frac{\partial}{\partial \mu_2} D_{KL}(P\|Q) = \frac{\mu_2 - \mu_1}{\sigma_2^2}")
+    Eq(Derivative(KL(P, Q), mu_2), (-mu_1 + mu_2)/sigma_2**2)
+    >>> parse_claim("H(P) = x.y")
+    Traceback (most recent call last):
+    symdiv.errors.ParseError: cannot parse claim at position 8: unexpected character '.'
+    """
+    return _parse(text, symbols, syntax, "claim")  # type: ignore[return-value]
+
+
+def parse_expression(text: str, symbols: Mapping[str, sp.Symbol] | None = None, syntax: str = "auto") -> sp.Expr:
+    r"""Parse one expression (no ``=``), in the grammar of :func:`parse_claim`.
+
+    >>> parse_expression(r"\frac{1}{2}\log(2\pi \mathrm{e} \sigma^2)")
+    log(2*E*pi*sigma**2)/2
+    >>> mu = sp.Symbol("mu", real=True)
+    >>> parse_expression("2 mu^2 + 0.5", {"mu": mu}).free_symbols == {mu}
+    True
+    >>> parse_expression("nu + 1", {"mu": mu})
+    Traceback (most recent call last):
+    symdiv.errors.ParseError: cannot parse expression at position 0: unknown identifier 'nu'; allowed: mu
+    """
+    return _parse(text, symbols, syntax, "expression")  # type: ignore[return-value]
