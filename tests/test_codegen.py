@@ -1,0 +1,702 @@
+"""Generated numeric code (symdiv.gencode): every catalog row, every backend, checked against an
+independent route -- mpmath evaluation of ``derivation.expr`` at 30 digits (symdiv.numeric) --
+plus boundaries, dtypes, large parameters, the scipy-free path, Python and C source, and the CLI.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import math
+import random
+import shutil
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import symdiv as sd
+from symdiv.cli import run as cli_run
+from symdiv.gencode import (
+    BACKENDS,
+    XLog1PY,
+    XLogY,
+    codegen,
+    digamma,
+    function_name,
+    gammaln,
+    parameter_names,
+    plain,
+    stable_form,
+    to_function,
+)
+from symdiv.numeric import evaluate
+
+CG = importlib.import_module("symdiv.gencode")  # the module (sd.codegen is the function)
+R = sp.Rational
+CC = shutil.which("cc")
+MEASURES: dict[str, Callable[..., sd.Derivation]] = {
+    "entropy": sd.entropy, "cross_entropy": sd.cross_entropy, "kl_divergence": sd.kl_divergence}
+
+# ---------------------------------------------------------------- the table
+#: family name -> (P, Q) builders; every catalog family has a row here or in NOT_GENERATED
+ROWS: dict[str, Callable[[], tuple[sd.Family, sd.Family]]] = {
+    f.name: (lambda f=f: (f.symbolic_example(1), f.symbolic_example(2)))
+    for f in sd.CATALOG if f.name != "MultivariateNormal"
+}
+ROWS["Categorical-K3"] = lambda: (sd.Categorical.symbolic("p", 3), sd.Categorical.symbolic("q", 3))
+ROWS["Categorical-K10"] = lambda: (sd.Categorical.symbolic("p", 10), sd.Categorical.symbolic("q", 10))
+ROWS["Dirichlet-K3"] = lambda: (sd.Dirichlet.symbolic("alpha", 3), sd.Dirichlet.symbolic("beta", 3))
+#: cross-family pairs (cross-entropy and KL only)
+CROSS = [("Exponential", "Gamma"), ("HalfNormal", "Normal"), ("Weibull", "Exponential"), ("Gamma", "Weibull"),
+         ("Geometric", "Poisson"), ("Bernoulli", "Binomial"), ("Uniform", "Normal"),
+         ("Uniform", "Laplace"), ("HalfNormal", "Gumbel")]  # Piecewise, Min, Max; erfc
+#: catalog families whose closed forms are matrix expressions: code generation raises UnsupportedError
+NOT_GENERATED = {"MultivariateNormal"}
+
+CASES = [(row, m) for row in ROWS for m in MEASURES]
+CASES += [(f"{a}-{b}", m) for a, b in CROSS for m in ("cross_entropy", "kl_divergence")]
+
+
+def _ids(case: tuple[str, str]) -> str:
+    return f"{case[0]}-{case[1]}"
+
+
+@functools.cache
+def derivation(row: str, measure: str) -> sd.Derivation:
+    if row in ROWS:
+        P, Q = ROWS[row]()
+    else:
+        a, b = row.split("-")
+        fam = {f.name: f for f in sd.CATALOG}
+        P, Q = fam[a].symbolic_example(1), fam[b].symbolic_example(2)
+    return MEASURES[measure](P) if measure == "entropy" else MEASURES[measure](P, Q)
+
+
+@functools.cache
+def points(row: str, measure: str, n: int = 4) -> tuple[dict, ...]:
+    d = derivation(row, measure)
+    rng = random.Random(f"{row}/{measure}")
+    out = []
+    counts = {fam.K: sp.Integer(4) for fam in d.families if getattr(fam, "indexed", False) and fam.K.is_Symbol}
+    for _ in range(n):
+        point: dict = dict(counts)  # one K for all points, so that they stack into arrays
+        for fam in d.families:
+            point = fam.sample(rng, point)
+        out.append(point)
+    return tuple(out)
+
+
+def arguments(fn_params: tuple[str, ...], point: dict, kind: str = "float") -> list[Any]:
+    by_name = {str(k): v for k, v in point.items()}
+
+    def conv(v: Any) -> Any:
+        if kind == "mp":
+            return mpmath.mpf(int(v.p)) / int(v.q) if v.is_Rational else mpmath.mpf(str(sp.N(v, 40)))
+        return float(v)
+
+    out = []
+    for name in fn_params:
+        v = by_name[name]
+        out.append([conv(x) for x in v] if isinstance(v, tuple) else conv(v))
+    return out
+
+
+def reference(d: sd.Derivation, point: dict) -> tuple[Any, Any]:
+    """The value at 30 digits, and the scale of the terms that are summed (rounding errors in
+    float64 are relative to it: a KL near 0 is a difference of terms of size 1)."""
+    value = evaluate(d.expr, point, d.P)
+    terms = d.expr.args if isinstance(d.expr, sp.Add) else (d.expr,)
+    scale = mpmath.fsum(abs(evaluate(t, point, d.P)) for t in terms) if len(terms) > 1 else abs(value)
+    return value, max(abs(value), scale)
+
+
+def close(got: Any, ref: Any, scale: Any, rel: float) -> bool:
+    got = mpmath.mpf(got) if not isinstance(got, mpmath.mpf) else got
+    if mpmath.isinf(ref):
+        return got == ref
+    return abs(got - ref) <= rel * scale
+
+
+def has_series(d: sd.Derivation) -> bool:
+    """An incomplete result with an infinite series (only the mpmath backend evaluates it)."""
+    return any(lim[2] == sp.oo for s in d.expr.atoms(sp.Sum) for lim in s.limits)
+
+
+def supported(row: str, measure: str, backend: str) -> bool:
+    return backend == "mpmath" or not has_series(derivation(row, measure))
+
+
+def test_series_rows_are_the_known_ones() -> None:
+    rows = {c for c in CASES if has_series(derivation(*c))}
+    assert {("Poisson", "entropy"), ("Poisson", "cross_entropy")} <= rows
+    assert all(not derivation(*c).is_complete for c in rows)
+
+
+# ---------------------------------------------------------------- catalog agreement
+def test_every_catalog_family_has_a_row() -> None:
+    names = {f.name for f in sd.CATALOG}
+    missing = names - set(ROWS) - NOT_GENERATED
+    assert not missing, f"catalog families without a code generation row: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("family", sorted(NOT_GENERATED & {f.name for f in sd.CATALOG}))
+def test_matrix_families_are_unsupported(family: str) -> None:
+    F = {f.name: f for f in sd.CATALOG}[family]
+    d = sd.kl_divergence(F.symbolic_example(1), F.symbolic_example(2))
+    with pytest.raises(sd.UnsupportedError, match="matrix"):
+        to_function(d)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math", "mpmath"])
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_generated_function_agrees_with_mpmath(case: tuple[str, str], backend: str) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    if not supported(row, measure, backend):
+        with pytest.raises(sd.UnsupportedError, match="infinite series.*mpmath"):
+            to_function(d, backend)
+        return
+    fn = to_function(d, backend)
+    assert fn.params == parameter_names(d)
+    for point in points(row, measure):
+        ref, scale = reference(d, point)
+        if backend == "mpmath":  # exact inputs, 30 digits: strictly relative
+            with mpmath.workdps(30):
+                got = fn(*arguments(fn.params, point, "mp"))
+            assert close(got, ref, abs(ref), 1e-12), (point, got, ref)
+            continue
+        args = arguments(fn.params, point)
+        if backend == "numpy":
+            args = [np.asarray(a) for a in args]
+        got = fn(*args)
+        assert isinstance(got, float)
+        assert close(got, ref, scale, 1e-12), (point, got, ref)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_numpy_broadcasts_over_points(case: tuple[str, str]) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    if not supported(row, measure, "numpy"):
+        return
+    fn = to_function(d)
+    pts = points(row, measure)
+    cols = list(zip(*(arguments(fn.params, p) for p in pts)))
+    got = fn(*(np.array(c) for c in cols))
+    assert got.shape == (len(pts),)
+    for g, p in zip(got, pts):
+        ref, scale = reference(d, p)
+        assert close(float(g), ref, scale, 1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_stable_form_is_an_identity(case: tuple[str, str]) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    back = plain(stable_form(d))
+    for point in points(row, measure)[:2]:
+        ref, scale = reference(d, point)
+        assert close(evaluate(back, point, d.P), ref, scale, 1e-20)
+
+
+# ---------------------------------------------------------------- Python source
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_python_source_runs_and_matches(case: tuple[str, str]) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    if not supported(row, measure, "math"):
+        with pytest.raises(sd.UnsupportedError):
+            codegen(d, "python")
+        return
+    src = codegen(d, "python")
+    assert f"# {function_name(d)}: {d.quantity.symbol}" in src
+    assert "generated by symdiv" in src and "import math" in src
+    assert "numpy" not in src and "scipy" not in src
+    namespace: dict[str, Any] = {}
+    exec(compile(src, "<generated>", "exec"), namespace)  # our own generated code
+    f = namespace[function_name(d)]
+    for point in points(row, measure):
+        ref, scale = reference(d, point)
+        assert close(f(*arguments(parameter_names(d), point)), ref, scale, 1e-12)
+
+
+# ---------------------------------------------------------------- C source
+def _c_literal(v: Any) -> str:
+    return repr(float(v)) if not isinstance(v, list) else "{" + ", ".join(repr(float(x)) for x in v) + "}"
+
+
+def compile_and_run(src: str, call: str, decls: str, tmp_path: Any) -> float:
+    main = f'{src}\n#include <stdio.h>\nint main(void)\n{{\n{decls}    printf("%.17g\\n", {call});\n    return 0;\n}}\n'
+    path = tmp_path / "prog.c"
+    path.write_text(main)
+    exe = tmp_path / "prog"
+    r = subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-O2", str(path), "-o", str(exe),
+                        "-lm"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr + main
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    return float(out)
+
+
+def c_call(d: sd.Derivation, point: dict) -> tuple[str, str]:
+    args = arguments(parameter_names(d), point)
+    decls, call = "", []
+    for j, a in enumerate(args):
+        if isinstance(a, list):
+            decls += f"    double a{j}[] = {_c_literal(a)};\n"
+            call.append(f"a{j}")
+        else:
+            call.append(repr(a))
+    if any(getattr(f, "indexed", False) for f in d.families):
+        call.append(str(len(next(a for a in args if isinstance(a, list)))))
+    return f"{function_name(d)}({', '.join(call)})", decls
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler (cc) on this machine")
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_c_source_compiles_and_matches(case: tuple[str, str], tmp_path: Any) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    if not supported(row, measure, "math"):
+        with pytest.raises(sd.UnsupportedError):
+            codegen(d, "c")
+        return
+    src = codegen(d, "c")
+    assert "#include <math.h>" in src and "generated by symdiv" in src and f"double {function_name(d)}(" in src
+    (tmp_path / "only.c").write_text(src)
+    r = subprocess.run([CC, "-c", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", str(tmp_path / "only.c"),
+                        "-o", str(tmp_path / "only.o")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr + src
+    point = points(row, measure)[0]
+    call, decls = c_call(d, point)
+    ref, scale = reference(d, point)
+    assert close(compile_and_run(src, call, decls, tmp_path), ref, scale, 1e-12)
+
+
+# ---------------------------------------------------------------- boundaries: limits, not nan
+BACKENDS_HERE = ["numpy", "math", "mpmath"]
+
+
+def _num(x: Any) -> float:
+    return float(x)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_bernoulli_entropy_at_zero_and_one(backend: str) -> None:
+    H = to_function(sd.entropy(sd.Bernoulli("p")), backend)
+    assert _num(H(0.0)) == 0.0 and _num(H(1.0)) == 0.0
+    assert _num(H(0)) == 0.0 and _num(H(1)) == 0.0  # integers too
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_bernoulli_kl_at_the_boundary(backend: str) -> None:
+    KL = to_function(sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")), backend)
+    assert _num(KL(0.0, 0.3)) == pytest.approx(-math.log(0.7), rel=1e-15)
+    assert _num(KL(1.0, 0.3)) == pytest.approx(-math.log(0.3), rel=1e-15)
+    assert _num(KL(0.0, 0.0)) == 0.0 and _num(KL(1.0, 1.0)) == 0.0
+    CE = to_function(sd.cross_entropy(sd.Bernoulli("p"), sd.Bernoulli("q")), backend)
+    assert _num(CE(0.0, 0.0)) == 0.0
+
+
+def test_kl_is_infinite_where_q_misses_mass() -> None:
+    KL = to_function(sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")))
+    assert np.isposinf(KL(0.5, 0.0)) and np.isposinf(KL(0.5, 1.0))
+    assert mpmath.isinf(to_function(sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")), "mpmath")(0.5, 0))
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_categorical_with_a_zero_class(backend: str) -> None:
+    for P, Q in (ROWS["Categorical"](), ROWS["Categorical-K3"]()):
+        H = to_function(sd.entropy(P), backend)
+        KL = to_function(sd.kl_divergence(P, Q), backend)
+        p, q = [0.5, 0.5, 0.0], [0.25, 0.25, 0.5]
+        call = (lambda f, *a: f(*a)) if not P.indexed else (lambda f, *a: f(*a))
+        h = _num(call(H, p) if P.indexed or backend != "numpy" else H(np.array(p)))
+        assert h == pytest.approx(math.log(2), rel=1e-15)
+        assert _num(KL(p, q)) == pytest.approx(math.log(2), rel=1e-15)
+        assert _num(KL(q, [0.5, 0.5, 0.0])) == math.inf
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_binomial_and_geometric_boundaries(backend: str) -> None:
+    B = sd.Binomial("n", "p"), sd.Binomial("n", "q")
+    assert _num(to_function(sd.kl_divergence(*B), backend)(5, 0.0, 0.3)) == pytest.approx(-5 * math.log(0.7))
+    assert _num(to_function(sd.entropy(B[0]), backend)(5, 0.0)) == 0.0
+    assert _num(to_function(sd.entropy(B[0]), backend)(5, 1.0)) == pytest.approx(0.0, abs=1e-12)
+    G = sd.Geometric("p"), sd.Geometric("q")
+    assert _num(to_function(sd.entropy(G[0]), backend)(1.0)) == 0.0
+    assert _num(to_function(sd.kl_divergence(*G), backend)(1.0, 0.25)) == pytest.approx(math.log(4))
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_parameters_on_the_edge_of_their_domain(backend: str) -> None:
+    # x log x -> 0 where a parameter itself reaches 0: Uniform(0, 1) -> Beta, Poisson(0) -> Poisson
+    d = sd.kl_divergence(sd.Uniform("a_1", "b_1"), sd.Beta("alpha_2", "beta_2"))
+    f = to_function(d, backend)
+    assert _num(f(0.0, 1.0, 1.0, 1.0)) == pytest.approx(0.0, abs=1e-15)  # Beta(1, 1) is Uniform(0, 1)
+    assert _num(f(0.0, 1.0, 2.0, 3.0)) == pytest.approx(3 - math.log(12), rel=1e-14)
+    ref, scale = reference(d, point_of(d, 0.25, 0.5, 2.0, 3.0))
+    assert close(_num(f(0.25, 0.5, 2.0, 3.0)), ref, scale, 1e-12)
+    g = to_function(derivation("Poisson", "kl_divergence"), backend)
+    assert _num(g(0.0, 2.5)) == 2.5
+
+
+def test_boundaries_in_python_and_c_source(tmp_path: Any) -> None:
+    d = sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q"))
+    ns: dict[str, Any] = {}
+    exec(codegen(d, "python"), ns)
+    assert ns["kl_bernoulli_bernoulli"](0.0, 0.3) == pytest.approx(-math.log(0.7))
+    if CC is None:
+        pytest.skip("no C compiler")
+    src = codegen(d, "c")
+    assert compile_and_run(src, "kl_bernoulli_bernoulli(0.0, 0.3)", "", tmp_path) == pytest.approx(-math.log(0.7))
+    assert compile_and_run(src, "kl_bernoulli_bernoulli(0.5, 0.0)", "", tmp_path) == math.inf
+
+
+def test_infinite_derivation_gives_inf(tmp_path: Any) -> None:
+    d = sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Exponential("lambda_2"))
+    assert d.is_infinite
+    f = to_function(d)
+    assert f.params == ("mu_1", "sigma_1", "lambda_2")
+    out = f(np.zeros(3), 1.0, np.float32(2.0))
+    assert out.shape == (3,) and np.all(np.isposinf(out))
+    assert to_function(d, "math")(0.0, 1.0, 2.0) == math.inf
+    assert mpmath.isinf(to_function(d, "mpmath")(0, 1, 2))
+    assert "math.inf" in codegen(d, "python")
+    if CC is not None:
+        assert compile_and_run(codegen(d, "c"), f"{function_name(d)}(0.0, 1.0, 2.0)", "", tmp_path) == math.inf
+
+
+# ---------------------------------------------------------------- dtypes and large parameters
+DTYPE_CASES = [("Normal", "kl_divergence"), ("Bernoulli", "kl_divergence"), ("Gamma", "kl_divergence"),
+               ("Beta", "entropy"), ("Dirichlet", "kl_divergence"), ("Categorical-K3", "entropy"),
+               ("Gumbel", "kl_divergence"), ("Weibull", "cross_entropy"), ("Binomial", "entropy")]
+
+
+@pytest.mark.parametrize("case", DTYPE_CASES, ids=_ids)
+def test_float32_and_float64(case: tuple[str, str]) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    fn = to_function(d)
+    cols = [np.array(c) for c in zip(*(arguments(fn.params, p) for p in points(row, measure)))]
+    r64 = fn(*(c.astype(np.float64) for c in cols))
+    r32 = fn(*(c.astype(np.float32) for c in cols))
+    assert r64.dtype == np.float64 and r32.dtype == np.float32
+    scale = np.maximum(np.abs(r64), 1.0)
+    assert np.all(np.abs(r32 - r64) <= 1e-4 * scale)
+
+
+def test_integer_inputs_become_float64() -> None:
+    f = to_function(sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")))
+    out = f(np.array([0, 1]), 1, 0, 2)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, [math.log(2) + 1 / 8 - 0.5, math.log(2) + 2 / 8 - 0.5], rtol=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_normal_with_huge_and_tiny_scales(backend: str) -> None:
+    d = derivation("Normal", "kl_divergence")
+    f = to_function(d, backend)
+    ref = math.log(2) + 1 / 8 + 0.5 / 4 - 0.5  # sigma_2 = 2 sigma_1, |mu_1 - mu_2| = sigma_1
+    for s in (1e200, 1e-200, 1e300):
+        assert _num(f(0.0, s, s, 2 * s)) == pytest.approx(ref, rel=1e-14)
+    H = to_function(derivation("Normal", "entropy"), backend)
+    assert _num(H(0.0, 1e300)) == pytest.approx(0.5 * math.log(2 * math.pi * math.e) + 300 * math.log(10), rel=1e-15)
+
+
+def point_of(d: sd.Derivation, *values: Any) -> dict:
+    """{parameter symbol: value} in the order of parameter_names(d); 40-digit floats, because SymPy
+    evaluates loggamma(10**6) of an exact integer as the log of the exact factorial."""
+    by_name = {str(s): s for f in d.families for s in f.free_symbols}
+    return {by_name[n]: sp.Float(repr(float(v)), 40) for n, v in zip(parameter_names(d), values)}
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_gamma_with_a_large_shape(backend: str) -> None:
+    # lgamma(1e6) ~ 1.3e7: the value must be finite and right up to rounding of terms of that size
+    for measure, args in (("entropy", (1e6, 2.0)), ("kl_divergence", (1e6, 1.0, 1e6 + 1000, 1.001)),
+                          ("cross_entropy", (1e6, 1.0, 2e6, 3.0)), ("kl_divergence", (1e6, 1.0, 3.0, 0.5))):
+        d = derivation("Gamma", measure)
+        got = _num(to_function(d, backend)(*args))
+        ref, scale = reference(d, point_of(d, *args))
+        assert math.isfinite(got) and close(got, ref, scale, 1e-13), (measure, got, ref)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_gamma_function_products_do_not_overflow(backend: str) -> None:
+    # Gamma(1 + beta_1/beta_2) = Gamma(301) overflows a double; the product with exp(-1500) does not
+    d = derivation("Gumbel", "kl_divergence")
+    assert not plain(stable_form(d)).has(sp.gamma)
+    got = _num(to_function(d, backend)(1500.0, 300.0, 0.0, 1.0))
+    ref, scale = reference(d, point_of(d, 1500, 300, 0, 1))
+    assert close(got, ref, scale, 1e-12), (got, ref)
+    w = derivation("Weibull", "cross_entropy")  # lambda_1**k_2 / lambda_2**k_2 with large k_2
+    got = _num(to_function(w, backend)(1.0, 1e10, 50.0, 1e12))
+    ref, scale = reference(w, point_of(w, 1, 10**10, 50, 10**12))
+    assert close(got, ref, scale, 1e-12), (got, ref)
+
+
+def test_binomial_entropy_with_many_trials() -> None:
+    d = derivation("Binomial", "entropy")
+    got = to_function(d)(np.array([2000, 10]), 0.3)
+    n, p = sp.Symbol("n", integer=True, positive=True), sp.Symbol("p", positive=True)
+    for g, nn in zip(got, (2000, 10)):
+        ref = mpmath.fsum(-mpmath.binomial(nn, k) * mpmath.mpf(3) ** k * 7 ** (nn - k) / 10 ** nn
+                          * mpmath.log(mpmath.binomial(nn, k) * mpmath.mpf(3) ** k * 7 ** (nn - k) / 10 ** nn)
+                          for k in range(nn + 1))
+        # the closed form subtracts lgamma(n + 1) ~ 1.3e4 from a sum of the same size: rounding scale
+        assert abs(g - ref) <= 1e-12 * 2 * mpmath.loggamma(nn + 1), (g, ref)
+    assert str(n) in to_function(d).params and str(p) in to_function(d).params
+
+
+# ---------------------------------------------------------------- numpy without scipy
+@pytest.fixture
+def no_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    monkeypatch.setitem(sys.modules, "scipy.special", None)
+
+
+NO_SCIPY_CASES = [("Gamma", "kl_divergence"), ("Beta", "entropy"), ("Beta", "kl_divergence"),
+                  ("Dirichlet", "kl_divergence"), ("Bernoulli", "kl_divergence"), ("Gumbel", "kl_divergence"),
+                  ("Binomial", "entropy"), ("Categorical", "kl_divergence")]
+
+
+@pytest.mark.parametrize("case", NO_SCIPY_CASES, ids=_ids)
+def test_numpy_path_without_scipy(case: tuple[str, str], no_scipy: None) -> None:
+    row, measure = case
+    d = derivation(row, measure)
+    fn = to_function(d)
+    assert fn.__globals__ is not None
+    for point in points(row, measure):
+        ref, scale = reference(d, point)
+        assert close(fn(*(np.asarray(a) for a in arguments(fn.params, point))), ref, scale, 1e-12)
+    if row == "Bernoulli":
+        assert fn(0.0, 0.3) == pytest.approx(-math.log(0.7)) and fn(0.0, 0.0) == 0.0
+
+
+def test_special_functions_without_scipy_are_accurate() -> None:
+    xs = np.concatenate([np.geomspace(1e-8, 1e8, 300), np.linspace(0.01, 30, 300), -np.linspace(0.01, 9.9, 100) - 1e-3])
+    helper = CG._math_namespace["digamma"]
+    with mpmath.workdps(30):
+        for x, psi, lg in zip(xs, digamma(xs), gammaln(xs)):
+            rpsi, rlg = mpmath.digamma(x), mpmath.log(abs(mpmath.gamma(x)))
+            # relative, except near the zeros of psi (1.4616...) and of log Gamma (1 and 2)
+            assert abs(psi - rpsi) <= 1e-13 * max(abs(rpsi), 1), x
+            assert abs(helper(float(x)) - rpsi) <= 1e-13 * max(abs(rpsi), 1), x
+            assert abs(lg - rlg) <= 1e-13 * max(abs(rlg), 1), x
+    assert digamma(0.0) == -np.inf and np.isnan(digamma(-2.0)) and gammaln(0.0) == np.inf
+    assert digamma(np.float32([0.5, 3.0])).dtype == np.float32 and gammaln(np.float32([2.0])).dtype == np.float32
+    scipy_special = pytest.importorskip("scipy.special")
+    np.testing.assert_allclose(digamma(xs[xs > 0]), scipy_special.digamma(xs[xs > 0]), rtol=2e-13, atol=1e-14)
+    np.testing.assert_allclose(gammaln(xs[xs > 0]), scipy_special.gammaln(xs[xs > 0]), rtol=2e-13, atol=1e-14)
+
+
+# ---------------------------------------------------------------- signature, keywords, docs
+def test_signature_keywords_and_metadata() -> None:
+    d = derivation("Normal", "kl_divergence")
+    f = to_function(d)
+    assert f.params == ("mu_1", "sigma_1", "mu_2", "sigma_2")
+    assert f.__name__ == "kl_normal_normal"
+    assert str(__import__("inspect").signature(f)) == "(mu_1, sigma_1, mu_2, sigma_2)"
+    for text in ("KL(P || Q) = log(sigma_2/sigma_1)", "Assumptions: sigma_1 > 0", "mu_1, sigma_1, mu_2, sigma_2"):
+        assert text in f.__doc__
+    a = f(0.0, 1.0, 1.0, 2.0)
+    assert f(0.0, 1.0, sigma_2=2.0, mu_2=1.0) == a == f(sigma_2=2.0, mu_2=1.0, mu_1=0.0, sigma_1=1.0)
+    with pytest.raises(TypeError, match="missing argument"):
+        f(0.0, 1.0)
+    with pytest.raises(TypeError, match="unexpected argument 'tau'"):
+        f(0.0, 1.0, 1.0, 2.0, tau=1)
+    with pytest.raises(TypeError, match="multiple values"):
+        f(0.0, 1.0, 1.0, 2.0, mu_1=0.0)
+    with pytest.raises(TypeError, match="takes 4"):
+        f(0.0, 1.0, 1.0, 2.0, 5.0)
+    assert "def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):" in f.source
+    assert d.to_function("math")(0.0, 1.0, 1.0, 2.0) == pytest.approx(float(a), rel=1e-15)
+
+
+def test_explicit_categorical_takes_symbols_or_vectors() -> None:
+    d = derivation("Categorical-K10", "kl_divergence")
+    f = to_function(d)
+    assert f.params == tuple(f"p_{k}" for k in range(10)) + tuple(f"q_{k}" for k in range(10))
+    rng = np.random.default_rng(0)
+    p, q = rng.dirichlet(np.ones(10), size=7), rng.dirichlet(np.ones(10), size=7)
+    by_vector = f(p, q)
+    by_symbol = f(*p.T, *q.T)
+    expected = np.sum(p * np.log(p / q), axis=-1)
+    np.testing.assert_allclose(by_vector, expected, rtol=1e-13)
+    np.testing.assert_allclose(by_symbol, expected, rtol=1e-13)
+    assert to_function(d, "math")(list(p[0]), list(q[0])) == pytest.approx(expected[0], rel=1e-13)
+    with pytest.raises(TypeError, match="10 classes"):
+        f(p[:, :3], q[:, :3])
+
+
+def test_symbolic_k_arrays_have_classes_on_the_last_axis() -> None:
+    d = derivation("Dirichlet", "kl_divergence")
+    f = to_function(d)
+    assert f.params == ("alpha", "beta")
+    alpha = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]])
+    beta = np.array([2.0, 2.0, 2.0])
+    out = f(alpha, beta)
+    assert out.shape == (2,)
+    g = to_function(d, "math")
+    for a, o in zip(alpha, out):
+        assert o == pytest.approx(g(list(a), list(beta)), rel=1e-13)
+
+
+def test_numeric_parameters_leave_a_function_of_the_rest() -> None:
+    d = sd.kl_divergence(sd.Normal(0, "sigma_1"), sd.Normal("mu_2", 1))
+    f = to_function(d)
+    assert f.params == ("sigma_1", "mu_2")
+    assert float(f(1.0, 0.0)) == 0.0
+    const = to_function(sd.kl_divergence(sd.Bernoulli(0), sd.Bernoulli(R(1, 2))))
+    assert const.params == () and float(const()) == pytest.approx(math.log(2))
+
+
+def test_bits() -> None:
+    d = derivation("Bernoulli", "entropy")
+    assert to_function(d, bits=True)(0.5) == pytest.approx(1.0, rel=1e-15)
+    assert "in bits" in codegen(d, bits=True)
+
+
+def test_stable_form_shapes() -> None:
+    s = stable_form(derivation("Bernoulli", "kl_divergence"))
+    assert s.atoms(XLogY) and s.atoms(XLog1PY) and not s.has(sp.log)
+    n = stable_form(derivation("Normal", "kl_divergence"))
+    assert not any(p.exp == 2 and isinstance(p.base, sp.Symbol) for p in n.atoms(sp.Pow))
+    b = stable_form(derivation("Beta", "kl_divergence"))
+    assert not b.has(sp.beta) and not b.has(sp.gamma)
+    assert stable_form(derivation("Gamma", "entropy")).has(CG.LogGamma)
+    assert stable_form(derivation("Geometric", "entropy")).atoms(XLog1PY)  # (1 - 1/p) log(1 - p) at p = 1
+
+
+# ---------------------------------------------------------------- incomplete and unsupported
+def test_infinite_series_only_with_mpmath() -> None:
+    d = derivation("Poisson", "entropy")
+    for backend in ("numpy", "math"):
+        with pytest.raises(sd.UnsupportedError, match=r"incomplete.*infinite series.*backend='mpmath'"):
+            to_function(d, backend)
+    for language in ("python", "c"):
+        with pytest.raises(sd.UnsupportedError, match="infinite series"):
+            codegen(d, language)
+    assert "nsum" in to_function(d, "mpmath").source
+
+
+def test_unevaluated_integral_is_unsupported() -> None:
+    d = sd.cross_entropy(sd.HalfNormal("sigma_1"), sd.Laplace("mu_2", "b_2"))
+    assert not d.is_complete
+    with pytest.raises(sd.UnsupportedError, match="integral"):
+        to_function(d, "mpmath")
+
+
+def test_unknown_backend_and_language() -> None:
+    d = derivation("Bernoulli", "entropy")
+    with pytest.raises(sd.UnsupportedError, match="unknown backend"):
+        to_function(d, "tensorflow")
+    with pytest.raises(sd.UnsupportedError, match="unknown language"):
+        codegen(d, "fortran")
+    assert set(BACKENDS) == {"numpy", "math", "mpmath", "torch", "jax"}
+
+
+@pytest.mark.parametrize("backend,module", [("torch", "torch"), ("jax", "jax.numpy")])
+def test_optional_backend_missing(backend: str, module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, module.split(".")[0], None)
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(sd.UnsupportedError) as err:
+        to_function(derivation("Bernoulli", "entropy"), backend)
+    package = module.split(".")[0]
+    assert str(err.value) == f"backend {backend!r} needs the {package} package: pip install {package}"
+
+
+# ---------------------------------------------------------------- torch and jax, with stand-in modules
+class _Tensor(np.ndarray):
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def to(self, dtype: Any) -> _Tensor:
+        return self.astype(dtype)
+
+
+def _fake_torch() -> types.ModuleType:
+    scipy_special = pytest.importorskip("scipy.special")
+    torch = types.ModuleType("torch")
+    for name in ("log", "log1p", "exp", "expm1", "abs", "sign"):
+        setattr(torch, name, getattr(np, name))
+    torch.xlogy = scipy_special.xlogy
+    torch.lgamma = scipy_special.gammaln
+    torch.sum = lambda x, dim, keepdim: np.sum(x, axis=dim, keepdims=keepdim)
+    torch.special = types.SimpleNamespace(xlog1py=scipy_special.xlog1py, digamma=scipy_special.digamma,
+                                          erf=scipy_special.erf, erfc=scipy_special.erfc)
+    torch.as_tensor = lambda v: np.asarray(v).view(_Tensor)
+    torch.get_default_dtype = lambda: np.float32
+    return torch
+
+
+@pytest.mark.parametrize("case", [("Bernoulli", "kl_divergence"), ("Gamma", "kl_divergence"),
+                                  ("Dirichlet", "entropy"), ("Categorical", "kl_divergence"),
+                                  ("Normal", "kl_divergence")], ids=_ids)
+def test_torch_and_jax_code_with_stand_ins(case: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    scipy_special = pytest.importorskip("scipy.special")
+    monkeypatch.setitem(sys.modules, "torch", _fake_torch())
+    jax = types.ModuleType("jax")
+    jax_scipy = types.ModuleType("jax.scipy")
+    jax_scipy.special = scipy_special
+    jax.numpy, jax.scipy = np, jax_scipy
+    monkeypatch.setitem(sys.modules, "jax", jax)
+    monkeypatch.setitem(sys.modules, "jax.numpy", np)
+    monkeypatch.setitem(sys.modules, "jax.scipy", jax_scipy)
+    monkeypatch.setitem(sys.modules, "jax.scipy.special", scipy_special)
+    row, measure = case
+    d = derivation(row, measure)
+    ref_fn = to_function(d)
+    for backend, marker in (("torch", "torch."), ("jax", "jnp.")):
+        fn = to_function(d, backend)
+        assert marker in fn.source or "jss." in fn.source
+        for point in points(row, measure):
+            args = [np.asarray(a) for a in arguments(fn.params, point)]
+            np.testing.assert_allclose(np.asarray(fn(*args)), ref_fn(*args), rtol=1e-13)
+    src = to_function(d, "torch").source
+    if row == "Bernoulli":
+        assert "torch.xlogy" in src and "torch.special.xlog1py" in src
+    if row == "Gamma":
+        assert "torch.special.digamma" in src and "torch.lgamma" in src
+
+
+# ---------------------------------------------------------------- the command line
+def test_cli_python_format_runs() -> None:
+    src = cli_run(["kl", "normal", "normal", "--format", "python"])
+    assert src is not None and "def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):" in src
+    ns: dict[str, Any] = {}
+    exec(src, ns)
+    assert ns["kl_normal_normal"](0.0, 1.0, 1.0, 2.0) == pytest.approx(math.log(2) + 2 / 8 - 0.5, rel=1e-15)
+
+
+def test_cli_at_and_rename_leave_a_function_of_the_rest(tmp_path: Any) -> None:
+    src = cli_run(["kl", "normal", "normal", "--format", "python", "--at", "mu_1=0,sigma_2=2", "--rename",
+                   "sigma_1=s"])
+    assert src is not None and "def kl_normal_normal(s, mu_2):" in src
+    c = cli_run(["kl", "gamma", "gamma", "--format", "c", "--at", "beta_1=1,beta_2=1"])
+    assert c is not None and "double kl_gamma_gamma(double alpha_1, double alpha_2)" in c
+    if CC is not None:
+        got = compile_and_run(c, "kl_gamma_gamma(2.0, 3.0)", "", tmp_path)
+        ref = (2 - 3) * mpmath.digamma(2) - mpmath.loggamma(2) + mpmath.loggamma(3)
+        assert got == pytest.approx(float(ref), rel=1e-13)
+
+
+def test_cli_codegen_errors() -> None:
+    with pytest.raises(sd.ParseError, match="verify"):
+        cli_run(["verify", "normal", "normal", "--format", "c"])
+    with pytest.raises(sd.UnsupportedError, match="infinite series"):
+        cli_run(["entropy", "poisson", "--format", "python"])
+
+
+def test_cli_subprocess_c_format() -> None:
+    r = subprocess.run([sys.executable, "-m", "symdiv", "entropy", "bernoulli", "--format", "c"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "double entropy_bernoulli(double p)" in r.stdout and "symdiv_xlogy" in r.stdout
