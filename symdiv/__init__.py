@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+from .check import Counterexample, Verdict, check, verify_local_expansion
 from .derivation import Derivation, Expectation, Quantity, Step, StepKind
 from .domains import Positive, PositiveDefinite, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
@@ -36,11 +37,26 @@ from .families import (
     Weibull,
 )
 from .family import Family, X
+from .local import fisher_information
 from .measures import clear_caches, cross_entropy, entropy, kl_divergence
 from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
 from .verify import NumericEvidence, Verification, verify_decomposition
 
 __version__ = "0.1.0"
+
+
+def codegen(derivation: Derivation, language: str = "python", *, name: str | None = None, bits: bool = False) -> str:
+    """Readable source (``language`` "python" or "c") of a function computing the closed form,
+    with its provenance in a comment; see :func:`symdiv.gencode.codegen`. NumPy and the code
+    printers are imported on first use, not with the package.
+
+    >>> import symdiv as sd
+    >>> print(sd.codegen(sd.entropy(sd.Bernoulli("p"))).splitlines()[-1])
+        return -xlog1py(1 - p, -p) - xlogy(p, p)
+    """
+    from .gencode import codegen as generate
+
+    return generate(derivation, language, name=name, bits=bits)
 
 __all__ = [
     "CATALOG",
@@ -83,7 +99,13 @@ __all__ = [
     "UnsupportedError",
     "Verification",
     "X",
+    "check",
     "clear_caches",
+    "Counterexample",
+    "Verdict",
+    "verify_local_expansion",
+    "fisher_information",
+    "codegen",
     "cross_entropy",
     "entropy",
     "formula_sheet",

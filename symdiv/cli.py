@@ -10,14 +10,16 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NoReturn
 
+import mpmath
 import sympy as sp
 
-from . import CATALOG, cross_entropy, entropy, kl_divergence, verify_decomposition
+from . import CATALOG, codegen, cross_entropy, entropy, kl_divergence, verify_decomposition
+from .check import check
 from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .family import Family
 from .printing.latex import Notation, derivation_latex, formula_sheet, latex, verification_latex, write_sheet
-from .printing.text import derivation_text, families_text, verification_text
+from .printing.text import derivation_text, families_text, verdict_text, verification_text
 from .tidy import to_bits
 
 EXAMPLES = """examples:
@@ -29,11 +31,15 @@ EXAMPLES = """examples:
   symdiv kl bern bern --format json -o kl.json
   symdiv kl normal normal --steps --format latex    an align* derivation for a paper
   symdiv kl normal normal --log bits --rename sigma_1=s,sigma_2=t
+  symdiv kl normal normal --format python  a Python function (math), with its provenance
+  symdiv kl gamma gamma --format c --at beta_1=1   a C function of the remaining parameters
+  symdiv check "KL(P||Q) = KL(Q||P)" --p normal --q normal   judge a claim: proof or counterexample
   symdiv sheet -o sheet.pdf               the formula sheet of every family (.tex or .pdf)
   symdiv families                         every family, its parameters, domains and support
 
 Parameters are named <param>_1 for P and <param>_2 for Q (p and q for Bernoulli and
-Categorical); --at gives numbers to any of them. Exit status: 0 ok, 2 bad input."""
+Categorical); --at gives numbers to any of them. Exit status: 0 ok, 2 bad input;
+for check: 0 the claim is proved, 1 it is false, 3 undecided, 2 bad input."""
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,3})?(/\d{1,40})?$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -130,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _Parser(add_help=False)
-    common.add_argument("--format", choices=("text", "unicode", "latex", "json"), default="text")
+    common.add_argument("--format", choices=("text", "unicode", "latex", "json", "python", "c"), default="text",
+                        help="python / c: source code of a function computing the closed form")
     common.add_argument("--log", choices=("log", "ln", "bits"), default="log",
                         help="natural log written log or ln, or the result converted to bits")
     common.add_argument("--rename", metavar="OLD=NEW,...", help="rename parameters, e.g. sigma_1=s,mu_1=m")
@@ -142,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help_, epilog=EXAMPLES,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("families", nargs=nfam, metavar="FAMILY")
+    chk = sub.add_parser("check", help="judge a claimed formula or identity: proof or counterexample",
+                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    chk.add_argument("claim", help='e.g. "H(P,Q) = KL(P||Q) + H(P)" or LaTeX "D_{KL}(P \\| Q) = ..."')
+    chk.add_argument("--p", required=True, metavar="FAMILY", help="the family of P (parameters <name>_1)")
+    chk.add_argument("--q", metavar="FAMILY", help="the family of Q (parameters <name>_2)")
+    chk.add_argument("--syntax", choices=("auto", "text", "latex"), default="auto", help="how to read the claim")
+    chk.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    chk.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
+    chk.add_argument("--rename", metavar="OLD=NEW,...", help="rename parameters, e.g. sigma_1=s,mu_1=m")
+    chk.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     sub.add_parser("families", help="list families, parameters, domains and supports")
     sheet = sub.add_parser("sheet", help="the formula sheet of every family, as .tex (stdout or -o) or .pdf")
     sheet.add_argument("-o", "--output", metavar="FILE", help="FILE.tex or FILE.pdf (needs pdflatex)")
@@ -152,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _text(d: Derivation, args: argparse.Namespace, notation: Notation) -> str:
     if args.format == "json":
         return json.dumps(derivation_json(d, notation), indent=2)
+    if args.format in ("python", "c"):
+        return codegen(d, args.format, bits=notation.log == "bits").rstrip("\n")
     if args.format == "latex":
         return derivation_latex(d, steps=args.steps, env="align*" if args.steps else "equation*", notation=notation)
     shown = d
@@ -163,9 +182,48 @@ def _text(d: Derivation, args: argparse.Namespace, notation: Notation) -> str:
     return derivation_text(shown, steps=args.steps, unicode=args.format == "unicode")
 
 
+#: exit status of ``symdiv check`` by verdict
+CHECK_STATUS = {True: 0, False: 1, None: 3}
+
+
+def _check(args: argparse.Namespace) -> tuple[str, int]:
+    names = [args.p] + ([args.q] if args.q else [])
+    fams = _families(names, parse_values(args.at))
+    renames = parse_names(args.rename)
+    if renames:
+        fams = [f.renamed(renames) for f in fams]
+    v = check(args.claim, *fams, syntax=args.syntax)
+    if args.format == "latex":
+        text = v.latex(env="align*")
+    elif args.format == "json":
+        c = v.counterexample
+        text = json.dumps({
+            "claim": args.claim, "holds": v.holds, "verdict": v.verdict,
+            "lhs": sp.sstr(v.lhs), "rhs": sp.sstr(v.rhs), "reduced": sp.sstr(v.reduced),
+            "counterexample": None if c is None else {
+                "point": {str(k): sp.sstr(val) for k, val in c.point.items()},
+                "lhs": mpmath.nstr(c.lhs, 25), "rhs": mpmath.nstr(c.rhs, 25), "dps": c.dps},
+            "latex": v.latex(env=None),
+        }, indent=2)
+    else:
+        text = verdict_text(v)
+    return text, CHECK_STATUS[v.holds]
+
+
 def run(argv: Sequence[str] | None = None) -> str | None:
     """Run the command; return the text to print (None when a file was written)."""
+    return execute(argv)[0]
+
+
+def execute(argv: Sequence[str] | None = None) -> tuple[str | None, int]:
+    """Run the command; return the text to print (None when a file was written) and the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args)
+    return _run(args), 0
+
+
+def _run(args: argparse.Namespace) -> str | None:
     if args.command == "families":
         return families_text(CATALOG)
     notation = Notation(log=args.log)
@@ -179,6 +237,8 @@ def run(argv: Sequence[str] | None = None) -> str | None:
     if renames:
         fams = [f.renamed(renames) for f in fams]
     if args.command == "verify":
+        if args.format in ("python", "c"):
+            raise ParseError(f"--format {args.format} applies to entropy, ce and kl, not verify")
         v = verify_decomposition(fams[0], fams[1])
         if args.format == "json":
             return json.dumps({"claim": v.claim, "holds": v.holds, "verdict": v.verdict, "residual": sp.sstr(v.reduced),
@@ -194,9 +254,9 @@ def run(argv: Sequence[str] | None = None) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args_out = getattr(build_parser().parse_known_args(argv)[0], "output", None)
-        text = run(argv)
+        text, status = execute(argv)
         if text is None:
-            return 0
+            return status
         if args_out:
             with open(args_out, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
@@ -206,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except OSError as exc:
         _fail(f"cannot write output: {exc}")
-    return 0
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

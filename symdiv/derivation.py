@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +126,38 @@ class Derivation:
         from .printing.latex import derivation_latex
 
         return derivation_latex(self, steps=steps, env=env, label=label, notation=notation)
+
+    def to_function(self, backend: str = "numpy", *, bits: bool = False) -> Callable[..., Any]:
+        """The closed form as a numeric function (see :func:`symdiv.gencode.to_function`).
+
+        ``backend`` is "numpy" (arrays broadcast), "math", "mpmath", "torch" or "jax"; the
+        arguments are ``fn.params`` (P's parameters, then Q's), positional or by keyword.
+
+        >>> import symdiv as sd
+        >>> f = sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")).to_function("math")
+        >>> f.params, f(0.0, 0.5) == f(p=0.0, q=0.5) > 0
+        (('p', 'q'), True)
+        """
+        from .gencode import to_function
+
+        return to_function(self, backend, bits=bits)
+
+    def diff(self, param: Any, order: int = 1) -> sp.Expr:
+        """The derivative of the closed form with respect to a parameter (a symbol or its name).
+
+        >>> import symdiv as sd
+        >>> sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")).diff("mu_2")
+        (-mu_1 + mu_2)/sigma_2**2
+        """
+        from .local import diff
+
+        return diff(self, param, order)
+
+    def gradient(self, params: Any = None) -> sp.ImmutableMatrix:
+        """The column of first derivatives with respect to ``params`` (default: every parameter)."""
+        from .local import gradient
+
+        return gradient(self, params)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex(steps=True, env="aligned") + "$$"

@@ -67,7 +67,12 @@ def evaluate(expr: sp.Expr, point: Mapping[Any, Any], family: Any = None, dps: i
 
     Unevaluated expectations E_P[g(X)] are computed numerically under ``family`` (P).
     """
-    value = _infinite_sums(substitute(expr, point), dps)
+    value = substitute(expr, point)
+    for s in value.atoms(sp.Sum):
+        for _, lo, hi in s.limits:
+            if any(b.is_number and b not in (sp.oo, -sp.oo) and not b.is_Integer for b in (lo, hi)):
+                raise ValueError(f"a sum with a non-integer limit at this point: {sp.sstr(s.limits)}")
+    value = _infinite_sums(value, dps)
     expectations = value.atoms(Expectation)
     if expectations:
         numeric_family = family.at(point)

@@ -107,7 +107,8 @@ def _log2(x: sp.Expr) -> sp.Expr:
 #: name -> (allowed argument counts, builder)
 _FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., sp.Expr]]] = {
     "log": ((1,), sp.log), "ln": ((1,), sp.log), "log2": ((1,), _log2), "log_2": ((1,), _log2),
-    "exp": ((1,), sp.exp), "sqrt": ((1,), sp.sqrt), "abs": ((1,), sp.Abs),
+    "exp": ((1,), sp.exp), "sqrt": ((1,), sp.sqrt), "abs": ((1,), sp.Abs), "Abs": ((1,), sp.Abs),
+    "erf": ((1,), sp.erf),
     "digamma": ((1,), sp.digamma), "psi": ((1,), sp.digamma), "gamma": ((1,), sp.gamma),
     "Gamma": ((1,), sp.gamma), "loggamma": ((1,), sp.loggamma), "lgamma": ((1,), sp.loggamma),
     "beta": ((1, 2), sp.beta), "polygamma": ((2,), sp.polygamma),
@@ -115,7 +116,8 @@ _FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., sp.Expr]]] = {
 }
 _SPECIAL = {"digamma", "psi", "gamma", "Gamma", "loggamma", "lgamma", "beta", "polygamma"}
 _QUANTITIES = {"H": "H", "CE": "CE", "KL": "KL", "D_KL": "KL", "D": "KL"}
-_CONSTANTS = {"e": sp.E, "pi": sp.pi, "oo": sp.oo, "inf": sp.oo}
+_CONSTANTS = {"e": sp.E, "E": sp.E, "pi": sp.pi, "oo": sp.oo, "inf": sp.oo, "EulerGamma": sp.EulerGamma,
+              "gamma": sp.EulerGamma}  # the Euler-Mascheroni constant, unless gamma is a parameter
 _BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _INFIX = {"+": 10, "-": 10, "*": 20, "/": 20, "^": 30, "**": 30}
 _PREFIX_BP = 25  # unary signs, derivative operators and bare LaTeX functions bind tighter than '*'
@@ -456,6 +458,8 @@ class _Parser:
                 return self.function(c, t)
             if c == "pi" and sub is None and not self.declared("pi"):
                 return sp.pi
+            if c == "gamma" and sub is None and not self.declared("gamma"):
+                return sp.EulerGamma  # the Euler-Mascheroni constant, as SymPy prints it
             return self.ident(_GREEK[c] if sub is None else f"{_GREEK[c]}_{sub}", t)
         raise self.fail(f"unexpected {_desc(t)}", t)
 

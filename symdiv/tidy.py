@@ -94,7 +94,7 @@ def complete_squares(n: sp.Expr) -> sp.Expr:
         if ca and ca == cb and cab in (2 * ca, -2 * ca):
             for m in (ea, eb, eab):
                 del terms[m]
-            squares.append(ca * (syms[a] + sp.sign(cab) * syms[b]) ** 2)
+            squares.append(ca * (syms[a] + (cab / (2 * ca)) * syms[b]) ** 2)  # c (a ± b)^2
     if not squares:
         return n
     rest = (c * sp.Mul(*(s**e for s, e in zip(syms, m))) for m, c in terms.items())

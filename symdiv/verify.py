@@ -7,9 +7,11 @@ two sides differ (both values are kept); None when neither was found.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -154,9 +156,36 @@ def prove_zero(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr], positives: 
     return False, current, tuple(steps)
 
 
-def _holds_at(condition: sp.Basic, point: Mapping[Any, Any]) -> bool:
-    value = condition.xreplace({k: v for k, v in point.items() if isinstance(k, sp.Symbol)})
-    return value is sp.true or bool(value == sp.true)
+_COMPARE = {sp.StrictGreaterThan: lambda d: d > 0, sp.GreaterThan: lambda d: d >= 0,
+            sp.StrictLessThan: lambda d: d < 0, sp.LessThan: lambda d: d <= 0, sp.Equality: lambda d: d == 0}
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(conditions: tuple[sp.Basic, ...]) -> tuple[list[sp.Symbol], Any, list[Any]] | None:
+    """The conditions' differences lhs - rhs compiled once, for exact evaluation on fractions
+    (polynomial and rational conditions only; None when some condition is of another kind)."""
+    if not conditions or any(type(c) not in _COMPARE or not (c.lhs - c.rhs).is_rational_function()
+                             for c in conditions):
+        return None
+    symbols = sorted(set().union(*(c.free_symbols for c in conditions)), key=sp.default_sort_key)
+    f = sp.lambdify(symbols, [c.lhs - c.rhs for c in conditions], modules=[{}, "math"])
+    return symbols, f, [_COMPARE[type(c)] for c in conditions]
+
+
+def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
+    """Whether every condition is true at the point, exactly (rational conditions on fractions)."""
+    conditions = tuple(conditions)
+    compiled = _compiled(conditions)
+    if compiled is not None and all(s in point and point[s].is_Rational for s in compiled[0]):
+        symbols, f, tests = compiled
+        values = f(*(Fraction(int(point[s].p), int(point[s].q)) for s in symbols))
+        return all(test(v) for test, v in zip(tests, values))
+    scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+    for condition in conditions:
+        value = condition.xreplace(scalars)
+        if not (value is sp.true or bool(value == sp.true)):
+            return False
+    return True
 
 
 def _sample_points(P: Family, Q: Family, n: int, seed: int, conditions: tuple[sp.Basic, ...] = (),
@@ -170,7 +199,7 @@ def _sample_points(P: Family, Q: Family, n: int, seed: int, conditions: tuple[sp
     points: list[dict] = []
     for _ in range(tries):
         point = Q.sample(rng, P.sample(rng))
-        if all(_holds_at(c, point) for c in relations):
+        if holds_at(relations, point):
             points.append(point)
             if len(points) == n:
                 break

@@ -6,7 +6,8 @@ import sympy as sp
 
 from ..family import X
 
-__all__ = ["power_of_x", "exp_rate", "abs_center", "is_log_x", "is_log_one_minus_x", "EULER"]
+__all__ = ["power_of_x", "exp_rate", "abs_center", "is_log_x", "is_log_one_minus_x", "EULER",
+           "power_log_of_x", "power_exp_of_x", "moment_derivative"]
 
 EULER = sp.EulerGamma
 
@@ -45,3 +46,38 @@ def is_log_x(g: sp.Expr) -> bool:
 
 def is_log_one_minus_x(g: sp.Expr) -> bool:
     return isinstance(g, sp.log) and sp.expand(g.args[0] - (1 - X)) == 0
+
+
+def power_log_of_x(g: sp.Expr) -> tuple[sp.Expr, int] | None:
+    """(c, n) when g = X**c * log(X)**n with n >= 1 (c free of X, possibly 0), else None."""
+    c, n = sp.Integer(0), 0
+    for f in sp.Mul.make_args(g):
+        base, e = f.as_base_exp()
+        if base == X and not e.has(X):
+            c += e
+        elif isinstance(base, sp.log) and base.args[0] == X and e.is_Integer and e > 0:
+            n += int(e)
+        else:
+            return None
+    return (c, n) if n else None
+
+
+def power_exp_of_x(g: sp.Expr) -> tuple[int, sp.Expr] | None:
+    """(n, t) when g = X**n * exp(t X) with an integer n >= 1, else None."""
+    n, t = 0, None
+    for f in sp.Mul.make_args(g):
+        base, e = f.as_base_exp()
+        if base == X and e.is_Integer and e > 0:
+            n += int(e)
+        elif exp_rate(f) is not None and t is None:
+            t = exp_rate(f)
+        else:
+            return None
+    return (n, t) if n and t is not None else None
+
+
+def moment_derivative(moment: sp.Expr, var: sp.Symbol, n: int, at: sp.Expr) -> sp.Expr:
+    """d^n/dvar^n of a moment function (a power moment in its exponent, or a moment generating
+    function in t), evaluated at ``at``: E[X^c log^n X] and E[X^n exp(tX)] by differentiation
+    under the expectation, which the families' densities allow inside the stated conditions."""
+    return sp.diff(moment, var, n).subs(var, at)

@@ -8,7 +8,7 @@ import sympy as sp
 from ..domains import Positive, Real
 from ..family import Family, Known, Parameter
 from ..support import REALS, RealInterval
-from ._common import EULER, exp_rate, power_of_x
+from ._common import EULER, exp_rate, moment_derivative, power_exp_of_x, power_of_x
 
 
 class Gumbel(Family):
@@ -51,6 +51,11 @@ class Gumbel(Family):
         t = exp_rate(g)
         if t is not None:
             return Known(sp.gamma(1 - b * t) * sp.exp(t * mu), sp.Lt(b * t, 1))
+        pe = power_exp_of_x(g)
+        if pe is not None:  # derivatives of the moment generating function
+            s = sp.Dummy("t")
+            return Known(moment_derivative(sp.gamma(1 - b * s) * sp.exp(s * mu), s, pe[0], pe[1]),
+                         sp.Lt(b * pe[1], 1))
         return None
 
     def _quad_points(self, supp: RealInterval) -> list:

@@ -88,6 +88,20 @@ class Mahalanobis(sp.Expr):
         args = [a.doit(**hints) if isinstance(a, sp.Basic) and a != XV else a for a in self.args]
         return mahalanobis(*args)
 
+    def _eval_derivative(self, s: sp.Symbol) -> sp.Expr:
+        """Explicit arguments: the derivative of the expanded quadratic form in X[0], X[1], ..."""
+        if not (_explicit(self.center) and _explicit(self.scale)):
+            return None  # matrix calculus is not implemented: the derivative stays unevaluated
+        return sp.diff(self.expanded(), s)
+
+    def expanded(self) -> sp.Expr:
+        """The explicit polynomial sum_ij (x_i - c_i) (S^{-1})_ij (x_j - c_j)."""
+        n = self.center.shape[0]
+        x = [XV[i] for i in range(n)] if self.x == XV else list(self.x)
+        d = sp.Matrix([x[i] - self.center[i] for i in range(n)])
+        inv = sp.Matrix(self.scale).inv(method="LU")
+        return sp.expand((d.T * inv * d)[0, 0])
+
     def as_matrix_expression(self) -> sp.MatrixExpr:
         """(x - c)^T S^{-1} (x - c) as a SymPy matrix expression (1 x 1), for printing."""
         c = self.center
@@ -278,6 +292,19 @@ class MultivariateNormal(Family):
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         if isinstance(g, Mahalanobis) and g.x == XV:
             return trace_solve(g.scale, self.Sigma) + mahalanobis(self.mu, g.center, g.scale)
+        if self.indexed:
+            return None
+        idx = []
+        for f in sp.Mul.make_args(g):
+            base, e = f.as_base_exp()
+            if not (isinstance(base, sp.Indexed) and base.base == XV and e.is_Integer and e > 0):
+                return None
+            idx += [base.indices[0]] * int(e)
+        if len(idx) == 1:  # the first two moments
+            return self.mu[int(idx[0])]
+        if len(idx) == 2:
+            i, j = map(int, idx)
+            return self.Sigma[i, j] + self.mu[i] * self.mu[j]
         return None
 
     # ------------------------------------------------------------------ symbols and numbers

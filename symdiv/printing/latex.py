@@ -113,19 +113,17 @@ class Notation:
         return dataclasses.replace(self, **update)
 
     # ---------------------------------------------------------------- symbols of the measures
-    def kl_symbol(self) -> str:
+    def kl_symbol(self, P: str | None = None, Q: str | None = None) -> str:
         sym, open_, sep, close = KL_STYLES[self.kl]
         if self.macros and self.kl == "D_KL":
             sym = r"\KL"
-        P, Q = self.names
-        return f"{sym}{open_}{P}{sep}{Q}{close}"
+        return f"{sym}{open_}{P or self.names[0]}{sep}{Q or self.names[1]}{close}"
 
-    def cross_entropy_symbol(self) -> str:
-        P, Q = self.names
-        return CE_STYLES[self.cross_entropy].format(H=self.entropy, P=P, Q=Q)
+    def cross_entropy_symbol(self, P: str | None = None, Q: str | None = None) -> str:
+        return CE_STYLES[self.cross_entropy].format(H=self.entropy, P=P or self.names[0], Q=Q or self.names[1])
 
-    def entropy_symbol(self) -> str:
-        return f"{self.entropy}({self.names[0]})"
+    def entropy_symbol(self, P: str | None = None) -> str:
+        return f"{self.entropy}({P or self.names[0]})"
 
     def quantity(self, q: Quantity) -> str:
         return {Quantity.ENTROPY: self.entropy_symbol, Quantity.CROSS_ENTROPY: self.cross_entropy_symbol,
@@ -205,6 +203,26 @@ class SymdivLatexPrinter(LatexPrinter):
 
     def _print_Expectation(self, expr: Expectation) -> str:
         return rf"{self.notation.expectation}_{{{self._print(expr.dist)}}}\left[{self._print(expr.g)}\right]"
+
+    # ---------------------------------------------------------------- quantities in claims
+    def _role(self, r: sp.Basic) -> str:
+        return {"P": self.notation.names[0], "Q": self.notation.names[1]}.get(str(r), self._print(r))
+
+    def _print_Function(self, expr: sp.Expr, exp: str | None = None) -> str:
+        # SymPy dispatches undefined functions such as H(P) here, not to _print_H
+        name = getattr(expr.func, "__name__", "")
+        if isinstance(expr, sp.core.function.AppliedUndef) and name in ("H", "KL"):
+            return self._print_H(expr, exp) if name == "H" else self._print_KL(expr, exp)
+        return super()._print_Function(expr, exp)
+
+    def _print_H(self, expr: sp.Expr, exp: str | None = None) -> str:
+        roles = [self._role(a) for a in expr.args]
+        tex = self.notation.entropy_symbol(*roles) if len(roles) == 1 else self.notation.cross_entropy_symbol(*roles)
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    def _print_KL(self, expr: sp.Expr, exp: str | None = None) -> str:
+        tex = self.notation.kl_symbol(*(self._role(a) for a in expr.args))
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
 
     def _print_Det(self, expr: sp.Expr, exp: str | None = None) -> str:
         tex = rf"\det {self._print(expr.args[0])}"
@@ -382,6 +400,30 @@ def verification_latex(v: Any, env: str | None = "aligned", notation: Notation |
     if ev.witness is not None:
         point = ",\\ ".join(f"{latex(k, natural)} = {latex(val, natural)}" for k, val in ev.witness.items())
         lines.append(rf"&\text{{at }} {point}: && {ce} = {sp.Float(ev.lhs, 15)} \neq {sp.Float(ev.rhs, 15)}")
+    return _wrap(" \\\\\n".join(lines), env, None, multiline=True)
+
+
+def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None = None) -> str:
+    """A claim's verdict: the claim, then its proof (residual to 0) or its counterexample."""
+    notation = notation or DEFAULT
+    natural = dataclasses.replace(notation, log="log" if notation.log == "bits" else notation.log)
+    claim = f"{latex(v.claim.lhs, natural)} &= {latex(v.claim.rhs, natural)}"
+    verdict = {True: r"\text{proved}", False: r"\text{false}", None: r"\text{undecided}"}[v.holds]
+    lines = [rf"{claim} && {verdict}"]
+    if v.holds is True:
+        for k, step in enumerate(v.proof):
+            why = r"\text{residual}" if k == 0 else rf"\text{{{_PROOF_WHY.get(step.kind, 'rewrite')}}}"
+            lines.append(rf"\text{{lhs}} - \text{{rhs}} &= {latex(step.expr, natural)} && {why}")
+    elif v.holds is False:
+        c = v.counterexample
+        point = ",\\ ".join(f"{latex(k, natural)} = {latex(sp.Matrix(val) if isinstance(val, tuple) else val, natural)}"
+                              for k, val in c.point.items())
+        lines.append(rf"&\text{{at }} {point}: && \text{{lhs}} = {sp.Float(c.lhs, 15)} \neq {sp.Float(c.rhs, 15)}"
+                     r" = \text{rhs}")
+    else:
+        ev = v.evidence
+        lines.append(rf"&\text{{no proof; at {ev.points} random points}} && "
+                     rf"\max\lvert\text{{lhs}} - \text{{rhs}}\rvert = {sp.Float(ev.max_abs_residual, 3)}")
     return _wrap(" \\\\\n".join(lines), env, None, multiline=True)
 
 

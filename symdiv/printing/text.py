@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sympy as sp
 
@@ -63,6 +64,26 @@ def verification_text(v: Verification, unicode: bool = False) -> str:
     if ev.witness is not None:
         pt = ", ".join(f"{k} = {v}" for k, v in ev.witness.items())
         out.append(f"  counterexample: {pt}: left side {sp.Float(ev.lhs, 20)} != right side {sp.Float(ev.rhs, 20)}")
+    if v.assumptions:
+        out.append("  assumptions: " + ", ".join(sp.sstr(a) for a in v.assumptions))
+    return "\n".join(out)
+
+
+def verdict_text(v: Any) -> str:
+    """A claim's verdict, its sides in closed form and the proof or counterexample, as plain text."""
+    out = [str(v), f"  where {_where(v.families)}",
+           f"  lhs = {expr_text(v.lhs)}", f"  rhs = {expr_text(v.rhs)}"]
+    if v.holds is True:
+        out.append("  proof: " + " -> ".join(f"[{s.kind.value}] {expr_text(s.expr)}" for s in v.proof[1:]) if
+                   len(v.proof) > 1 else "  proof: lhs - rhs is identically 0")
+    elif v.holds is False:
+        c = v.counterexample
+        out.append(f"  counterexample (exact point, both sides with mpmath at {c.dps} digits, confirmed at 50):")
+        out.append(f"    {', '.join(f'{k} = {val}' for k, val in c.point.items())}")
+        out.append(f"    lhs = {sp.Float(c.lhs, 20)}")
+        out.append(f"    rhs = {sp.Float(c.rhs, 20)}")
+    else:
+        out.append(f"  residual reduces to {expr_text(v.reduced)} (not 0)")
     if v.assumptions:
         out.append("  assumptions: " + ", ".join(sp.sstr(a) for a in v.assumptions))
     return "\n".join(out)
