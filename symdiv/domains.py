@@ -173,7 +173,8 @@ class _UnitInterval(Domain):
             if not 0 <= value <= 1:
                 self._fail(family, param, value, self.text, "a probability must lie in [0, 1]")
             return
-        if value.is_negative or (value - 1).is_positive:
+        if value.is_negative or (not value.is_Symbol and (value - 1).is_positive):
+            # (a symbol's assumptions can never imply > 1: skip building value - 1 for it)
             self._fail(family, param, value, self.text, "a probability must lie in [0, 1]")
 
     def facts(self, sym: sp.Expr) -> tuple[sp.Basic, ...]:

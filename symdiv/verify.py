@@ -88,7 +88,8 @@ def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr], positives: froz
 def _expand_logs(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr],
                  positives: frozenset[sp.Expr] = frozenset()) -> sp.Expr:
     """log(a b) -> log a + log b etc., only for arguments positive under the facts."""
-    logs = [lg for lg in expr.atoms(sp.log) if _positive(lg.args[0], reparams, positives)]
+    logs = [lg for lg in expr.atoms(sp.log)
+            if not lg.args[0].is_Symbol and _positive(lg.args[0], reparams, positives)]  # log(symbol): nothing to do
     return expr.xreplace({lg: expand_log(lg) for lg in logs})
 
 

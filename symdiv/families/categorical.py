@@ -7,6 +7,7 @@ and :meth:`Categorical.symbolic` with a symbolic number of classes K, whose resu
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +25,13 @@ from .bernoulli import log_mass
 
 def _delta(x: sp.Expr, k: int) -> sp.Expr:
     """[x = k]; for the symbol X nothing can evaluate, so skip SymPy's costly attempt."""
-    return sp.KroneckerDelta(x, k, evaluate=False) if x == X else sp.KroneckerDelta(x, k)
+    return _delta_x(k) if x == X else sp.KroneckerDelta(x, k)
+
+
+@functools.lru_cache(maxsize=4096)
+def _delta_x(k: int) -> sp.Expr:
+    """[X = k], made once per k (creating SymPy functions dominates large-K derivations)."""
+    return sp.KroneckerDelta(X, k, evaluate=False)
 
 
 class Categorical(VectorFamily):
