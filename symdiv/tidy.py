@@ -178,6 +178,23 @@ def _log_merged(logs: dict[sp.Expr, sp.Expr]) -> tuple[sp.Expr, int, dict[sp.Exp
     return inside, d, {a: c for a, c in logs.items() if a not in rational}
 
 
+def _numeric_logs_absorbed(logs: dict[sp.Expr, sp.Expr]) -> list[dict[sp.Expr, sp.Expr]]:
+    """Σ r_k log n_k + c log A -> c log(Π n_k^(r_k/c) A) for numbers n_k:
+    log(sigma) + log(2)/2 + log(pi)/2 -> log(sqrt(2) sqrt(pi) sigma)."""
+    numeric = [(a, c) for a, c in logs.items() if a.is_number and c.is_Rational]
+    symbolic = [(a, c) for a, c in logs.items() if not a.is_number]
+    if not numeric:
+        return []
+    out = []
+    for a, c in symbolic:
+        ratios = [r / c for _, r in numeric]
+        if all(q.is_Rational and abs(q.q) <= 2 and abs(q) <= 2 for q in ratios):
+            merged = {k: v for k, v in logs.items() if not (k.is_number and v.is_Rational) and k != a}
+            merged[a * sp.Mul(*(n**q for (n, _), q in zip(numeric, ratios)))] = c
+            out.append(merged)
+    return out
+
+
 _SPECIAL = (sp.polygamma, sp.loggamma, sp.gamma, sp.exp, sp.Abs)
 
 
@@ -212,6 +229,24 @@ def _by_common_factor(rest: list[sp.Expr]) -> list[sp.Expr]:
     for key, cofactors in groups.items():
         out.append(key * sp.Add(*cofactors) if len(cofactors) > 1 else key * cofactors[0])
     return out
+
+
+def _by_shared_factor(rest: list[sp.Expr], tries: int = 3) -> list[list[sp.Expr]]:
+    """Options that factor a symbolic factor shared by several terms out of them: the textbook
+    (mu^2/2 - mu/lambda + 1/lambda^2) / sigma^2 instead of three fractions over sigma^2."""
+    counts: dict[sp.Expr, int] = {}
+    for t in rest:
+        for f in set(sp.Mul.make_args(t)):
+            if not f.is_number and not f.is_Add and not f.has(sp.log, sp.Sum):
+                counts[f] = counts.get(f, 0) + 1
+    shared = sorted((f for f, n in counts.items() if n >= 2), key=lambda f: (-counts[f], sp.default_sort_key(f)))
+    options = []
+    for f in shared[:tries]:
+        inside = [t / f for t in rest if f in sp.Mul.make_args(t)]
+        others = [t for t in rest if f not in sp.Mul.make_args(t)]
+        for body in (sp.Add(*inside), sp.Add(*_rational_terms(inside))):
+            options.append([*others, sp.Mul(f, body, evaluate=False) if body.is_Add else f * body])
+    return options
 
 
 def _log_beta(expr: sp.Expr) -> sp.Expr:
@@ -290,6 +325,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
                     else t for t in sp.Add.make_args(expr)))
     const = sp.Integer(0)
     logs: dict[sp.Expr, sp.Expr] = {}
+    log_of: dict[sp.Expr, sp.Expr] = {}  # the log objects themselves, reused (creating them is slow)
     sums: dict[tuple, list[sp.Expr]] = {}
     rest: list[sp.Expr] = []
     for t in sp.Add.make_args(expr):
@@ -306,13 +342,18 @@ def tidy(expr: sp.Expr) -> sp.Expr:
         if len(lg) == 1 and not coeff.has(sp.log):
             arg = lg[0].args[0]
             logs[arg] = logs.get(arg, sp.Integer(0)) + coeff
+            log_of[arg] = lg[0]
         else:
             rest.append(t)
     logs = {a: c for a, c in logs.items() if c != 0}
 
     sum_part = _sum_part(sums)
     collected = _collected(rest)
-    rest_options = [rest, _rational_terms(rest), collected, _by_common_factor(collected)] if rest else [[]]
+    rest_options = ([rest, _rational_terms(rest), collected, _by_common_factor(collected), *_by_shared_factor(rest)]
+                    if rest else [[]])
+    if any(f.is_Pow and not f.exp.is_Number for t in rest for f in sp.Mul.make_args(t)):
+        # a^k / b^k -> (a/b)^k (positive bases): one power instead of two
+        rest_options += [[sp.powsimp(t, combine="base") for t in option] for option in rest_options[:3]]
     log_options: list[tuple[list[sp.Expr], sp.Expr]] = []
     merged = _log_merged(logs)
     if merged is not None:
@@ -323,7 +364,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
         if len(logs) - len(others) >= 2:
             log_options.append(([sp.log(inside) / d, *other_terms], const))
     log_options.append((_log_by_coefficient(logs), const))
-    log_options.append(([c * sp.log(a) for a, c in logs.items()], const))
+    log_options.append(([c * log_of[a] for a, c in logs.items()], const))
+    log_options += [(_log_by_coefficient(m), const) for m in _numeric_logs_absorbed(logs)]
 
     candidates = [sp.Add(*lt, k, *rt, *sum_part) for (lt, k), rt in itertools.product(log_options, rest_options)]
     best = _smallest(candidates)
