@@ -16,8 +16,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/: page_cli
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
+
+from page_cli import page_main  # noqa: E402
 
 from symdiv.cli import EXAMPLES, build_parser  # noqa: E402
 
@@ -107,22 +110,7 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate docs/cli.md from the symdiv command's parser.")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from what would be written")
-    parser.add_argument("-o", "--output", type=Path, default=OUT, help="where to write (default: docs/cli.md)")
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date: run python docs/gen_cli.py", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
-
+    return page_main(argv, "docs/cli.md from the symdiv command's parser", generate, OUT)
 
 if __name__ == "__main__":
     sys.exit(main())
