@@ -12,6 +12,7 @@ import importlib.util
 import io
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -154,6 +155,44 @@ def test_ci_builds_the_site_before_the_readme_test_command() -> None:
     assert build < pytest_line and ci[pytest_line].strip() == "python -m pytest"
 
 
+# ---------------------------------------------------------------- command-line transcripts
+CONSOLE_PAGES = ["guide/checking.md", "guide/codegen.md"]
+
+
+def _transcript(block: str) -> list[tuple[str, str]]:
+    """``$ command`` lines of a ```console block, each with the text shown after it."""
+    runs: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            runs.append((line[2:], []))
+        else:
+            assert runs, f"output before the first command: {line!r}"
+            runs[-1][1].append(line)
+    return [(cmd, "\n".join(out)) for cmd, out in runs]
+
+
+@pytest.mark.parametrize("page", CONSOLE_PAGES)
+def test_console_transcripts_are_real(page: str, tmp_path: Path) -> None:
+    """Each ```console block shows what the command prints (stdout and stderr) and, after
+    ``echo $?``, its real exit status."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    blocks = [body for lang, body in FENCE.findall(text) if lang == "console"]
+    assert blocks, page
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    status = None
+    for block in blocks:
+        for cmd, shown in _transcript(block):
+            if cmd == "echo $?":
+                assert shown == str(status), (page, shown, status)
+                continue
+            argv = shlex.split(cmd, comments=True)
+            assert argv[0] == "symdiv", cmd
+            r = subprocess.run([sys.executable, "-m", "symdiv", *argv[1:]], cwd=tmp_path, capture_output=True,
+                               text=True, timeout=120, env=env)
+            status = r.returncode
+            assert (r.stdout + r.stderr).rstrip("\n") == shown, (page, cmd, r.stdout + r.stderr)
+
+
 # ---------------------------------------------------------------- the forward/reverse KL figure
 def _page_table() -> dict[str, list[float]]:
     page = (DOCS / "guide" / "cross-entropy-vs-kl.md").read_text(encoding="utf-8")
@@ -199,6 +238,41 @@ def test_descent_fallback_finds_a_minimum() -> None:
     assert abs(x - 1) < 1e-9 and abs(y + 2) < 1e-9
 
 
+# ---------------------------------------------------------------- the cross-entropy / KL gradient figure
+def test_ce_kl_gradients_figure_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fig = load(DOCS / "figures" / "ce_kl_gradients.py")
+    out = tmp_path / "ce-kl.png"
+    assert fig.main(["--small", "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    printed = capsys.readouterr().out
+    assert "KL(P || Q) = m**2/2\n" in printed
+    assert "d/dm H(P, Q) = m, d/dm KL(P || Q) = m\n" in printed
+    assert "d/dm H(P, Q) = d/dm KL(P || Q): proved\n" in printed
+    assert "H(P, Q) = KL(P || Q): false\n" in printed and "H(P, Q) - KL(P || Q) = H(P): proved\n" in printed
+    gaps = re.search(r"max \|CE - KL - H\(P\)\| = (\S+), max \|dCE/dm - dKL/dm\| = (\S+)", printed)
+    assert gaps and float(gaps.group(1)) < 1e-12 and float(gaps.group(2)) < 1e-12
+    # the page shows the figure the script writes by default
+    page = (DOCS / "guide" / "cross-entropy-vs-kl.md").read_text(encoding="utf-8")
+    assert "(../img/ce-kl-gradients.png)" in page and fig.OUT == DOCS / "img" / "ce-kl-gradients.png"
+    assert fig.OUT.exists()
+
+
+def test_ce_kl_gradients_figure_refuses_an_unproved_identity(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    fig = load(DOCS / "figures" / "ce_kl_gradients.py")
+    real = fig.derive
+
+    def undecided() -> object:
+        c = real()
+        return fig.Curves(**{**c.__dict__, "gradients_equal": sd.check("H(P) = H(P) + exp(-100)", sd.Normal(0, 1))})
+
+    monkeypatch.setattr(fig, "derive", undecided)
+    out = tmp_path / "never.png"
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        assert fig.main(["--small", "--out", str(out)]) == 1
+    assert "not proved" in err.getvalue() and not out.exists()
+
+
 # ---------------------------------------------------------------- the site
 @pytest.mark.slow
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
@@ -217,4 +291,5 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     catalog = (site / "catalog" / "index.html").read_text(encoding="utf-8")
     assert 'class="arithmatex"' in catalog
     assert (site / "img" / "forward-reverse-kl.png").exists()
+    assert (site / "img" / "ce-kl-gradients.png").exists()
     assert not list(site.rglob("*.py"))  # the generator scripts are not published
