@@ -74,7 +74,8 @@ def table(sub: argparse.ArgumentParser) -> list[str]:
         names = ", ".join(f"`{o}`" for o in a.option_strings) if a.option_strings else f"`{a.metavar or a.dest}`"
         if not a.option_strings and isinstance(a.nargs, int) and a.nargs > 1:
             names += f" × {a.nargs}"
-        value = _argument(a) if a.option_strings else "a family name or alias"
+        value = _argument(a) if a.option_strings else (
+            "a family name or alias" if a.dest == "families" else "text (quoted)")
         value = f"`{value}`" if value and a.option_strings else value
         default = f"`{a.default}`" if a.default not in (None, False, argparse.SUPPRESS) else ""
         desc = a.help or next((FALLBACK_HELP[o] for o in a.option_strings if o in FALLBACK_HELP), "")

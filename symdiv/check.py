@@ -88,12 +88,12 @@ class Verdict:
     def __str__(self) -> str:
         shown = self.text or sp.sstr(self.claim)
         if self.holds is True:
-            return f"{shown}: proved (the residual reduces to 0 in {len(self.proof) - 1} step(s))"
+            return f"{shown}: proved (lhs - rhs reduces to exactly 0)"
         if self.holds is False:
             return f"{shown}: false; counterexample {self.counterexample}"
         ev = self.evidence
-        return (f"{shown}: undecided (no proof; at {ev.points} random points the sides agree to "
-                f"{mpmath.nstr(ev.max_abs_residual, 3)})")
+        return (f"{shown}: undecided (no proof; at {ev.points} random points |lhs - rhs| <= "
+                f"{mpmath.nstr(ev.max_abs_residual, 3)} with {ev.dps}-digit arithmetic)")
 
     def latex(self, env: str | None = "aligned", notation: Any = None) -> str:
         """The claim, then its proof or its counterexample, as LaTeX."""

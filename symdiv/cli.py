@@ -151,11 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("families", nargs=nfam, metavar="FAMILY")
     chk = sub.add_parser("check", help="judge a claimed formula or identity: proof or counterexample",
                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    chk.add_argument("claim", help='e.g. "H(P,Q) = KL(P||Q) + H(P)" or LaTeX "D_{KL}(P \\| Q) = ..."')
-    chk.add_argument("--p", required=True, metavar="FAMILY", help="the family of P (parameters <name>_1)")
-    chk.add_argument("--q", metavar="FAMILY", help="the family of Q (parameters <name>_2)")
+    chk.add_argument("claim", help='the claim, in text (e.g. "H(P,Q) = KL(P||Q) + H(P)") or LaTeX')
+    chk.add_argument("--p", required=True, metavar="FAMILY",
+                     help="the family of P; its parameter names are listed by symdiv families (e.g. mu_1, p)")
+    chk.add_argument("--q", metavar="FAMILY", help="the family of Q (e.g. mu_2, q)")
     chk.add_argument("--syntax", choices=("auto", "text", "latex"), default="auto", help="how to read the claim")
-    chk.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    chk.add_argument("--format", choices=("text", "latex", "json"), default="text",
+                     help="the verdict as plain text, LaTeX (align*) or JSON")
     chk.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
     chk.add_argument("--rename", metavar="OLD=NEW,...", help="rename parameters, e.g. sigma_1=s,mu_1=m")
     chk.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
