@@ -11,7 +11,8 @@ True
 
 from __future__ import annotations
 
-from .check import Counterexample, Verdict, check, verify_local_expansion
+from typing import TYPE_CHECKING, Any
+
 from .derivation import Derivation, Expectation, Quantity, Step, StepKind
 from .domains import Positive, PositiveDefinite, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
@@ -37,10 +38,37 @@ from .families import (
     Weibull,
 )
 from .family import Family, X
-from .local import fisher_information
 from .measures import clear_caches, cross_entropy, entropy, kl_divergence
-from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
-from .verify import NumericEvidence, Verification, verify_decomposition
+
+if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
+    from .check import Counterexample, Verdict, check, verify_local_expansion
+    from .local import fisher_information
+    from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
+    from .verify import NumericEvidence, Verification, verify_decomposition
+
+#: public names whose modules load on first access
+_LAZY = {
+    "Counterexample": "check", "Verdict": "check", "check": "check", "verify_local_expansion": "check",
+    "fisher_information": "local",
+    "Notation": "printing.latex", "formula_sheet": "printing.latex", "latex": "printing.latex",
+    "latex_document": "printing.latex", "preamble": "printing.latex", "write_sheet": "printing.latex",
+    "NumericEvidence": "verify", "Verification": "verify", "verify_decomposition": "verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'symdiv' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 
