@@ -41,14 +41,14 @@ from .family import Family, X
 from .measures import clear_caches, cross_entropy, entropy, kl_divergence
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
-    from .check import Counterexample, Verdict, check, verify_local_expansion
+    from .claims import Counterexample, Verdict, check, verify_local_expansion
     from .local import fisher_information
     from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
     from .verify import NumericEvidence, Verification, verify_decomposition
 
 #: public names whose modules load on first access
 _LAZY = {
-    "Counterexample": "check", "Verdict": "check", "check": "check", "verify_local_expansion": "check",
+    "Counterexample": "claims", "Verdict": "claims", "check": "claims", "verify_local_expansion": "claims",
     "fisher_information": "local",
     "Notation": "printing.latex", "formula_sheet": "printing.latex", "latex": "printing.latex",
     "latex_document": "printing.latex", "preamble": "printing.latex", "write_sheet": "printing.latex",

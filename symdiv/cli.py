@@ -14,7 +14,7 @@ import mpmath
 import sympy as sp
 
 from . import CATALOG, codegen, cross_entropy, entropy, kl_divergence, verify_decomposition
-from .check import check
+from .claims import check
 from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .family import Family

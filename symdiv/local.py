@@ -3,7 +3,7 @@
 The Fisher information is derived from its own definition, I(theta)_ij = -E_P[d^2 log p(X) / d theta_i
 d theta_j], through the same expectation engine as every measure; it is *not* read off the KL
 divergence, so the second-order expansion KL(P_theta || P_theta+delta) = 1/2 delta^T I delta + O(|delta|^3)
-checked in :func:`symdiv.check.verify_local_expansion` compares two independent derivations.
+checked in :func:`symdiv.claims.verify_local_expansion` compares two independent derivations.
 """
 
 from __future__ import annotations
