@@ -54,6 +54,11 @@ _MERGE_LIMIT = 24
 
 def expand_log(lg: sp.log) -> sp.Expr:
     """Split a logarithm whose argument is known positive; factor small rational arguments."""
+    arg = lg.args[0]
+    if arg.is_Mul or arg.is_Pow:  # log(a^k b / c) with symbol factors: split directly (expand_log is slow)
+        parts = [f.as_base_exp() for f in sp.Mul.make_args(arg)]
+        if all(b.is_Symbol and e.is_Rational for b, e in parts):
+            return sp.Add(*(e * sp.log(b, evaluate=False) for b, e in parts))
     out = sp.expand_log(lg, force=True)
     small = {a: sp.expand_log(a, force=True, factor=True) for a in out.atoms(sp.log)
              if a.args[0].is_Rational and abs(a.args[0].p) < _FACTOR_LIMIT and a.args[0].q < _FACTOR_LIMIT}

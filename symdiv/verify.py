@@ -162,25 +162,40 @@ _COMPARE = {sp.StrictGreaterThan: lambda d: d > 0, sp.GreaterThan: lambda d: d >
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(conditions: tuple[sp.Basic, ...]) -> tuple[list[sp.Symbol], Any, list[Any]] | None:
-    """The conditions' differences lhs - rhs compiled once, for exact evaluation on fractions
-    (polynomial and rational conditions only; None when some condition is of another kind)."""
+def _compiled(conditions: tuple[sp.Basic, ...]) -> tuple[list[tuple], list[sp.Symbol], Any, list[Any]] | None:
+    """The conditions prepared for exact evaluation on fractions: ``symbol op number`` ones as
+    (symbol, test, number) triples, the other rational ones compiled into one function of their
+    symbols; None when some condition is of another kind."""
     if not conditions or any(type(c) not in _COMPARE or not (c.lhs - c.rhs).is_rational_function()
                              for c in conditions):
         return None
-    symbols = sorted(set().union(*(c.free_symbols for c in conditions)), key=sp.default_sort_key)
-    f = sp.lambdify(symbols, [c.lhs - c.rhs for c in conditions], modules=[{}, "math"])
-    return symbols, f, [_COMPARE[type(c)] for c in conditions]
+    simple, other = [], []
+    for c in conditions:
+        if c.lhs.is_Symbol and c.rhs.is_Rational:
+            simple.append((c.lhs, _COMPARE[type(c)], Fraction(int(c.rhs.p), int(c.rhs.q))))
+        else:
+            other.append(c)
+    symbols = sorted(set().union(*(c.free_symbols for c in other)), key=sp.default_sort_key) if other else []
+    f = sp.lambdify(symbols, [c.lhs - c.rhs for c in other], modules=[{}, "math"]) if other else None
+    return simple, symbols, f, [_COMPARE[type(c)] for c in other]
+
+
+def _fraction(v: sp.Rational) -> Fraction:
+    return Fraction(int(v.p), int(v.q))
 
 
 def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
     """Whether every condition is true at the point, exactly (rational conditions on fractions)."""
     conditions = tuple(conditions)
     compiled = _compiled(conditions)
-    if compiled is not None and all(s in point and point[s].is_Rational for s in compiled[0]):
-        symbols, f, tests = compiled
-        values = f(*(Fraction(int(point[s].p), int(point[s].q)) for s in symbols))
-        return all(test(v) for test, v in zip(tests, values))
+    if compiled is not None:
+        simple, symbols, f, tests = compiled
+        needed = {s for s, _, _ in simple} | set(symbols)
+        if all(s in point and point[s].is_Rational for s in needed):
+            if not all(test(_fraction(point[s]) - value) for s, test, value in simple):
+                return False
+            values = f(*(_fraction(point[s]) for s in symbols)) if f is not None else []
+            return all(test(v) for test, v in zip(tests, values))
     scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
     for condition in conditions:
         value = condition.xreplace(scalars)
