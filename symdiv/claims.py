@@ -37,7 +37,7 @@ from .numeric import Evaluator, evaluate
 from .parse import ENTROPY, KL, parse_claim
 from .parse import P as P_SYM
 from .parse import Q as Q_SYM
-from .tidy import hide_matrices
+from .tidy import hide_matrices, tidy
 from .verify import NumericEvidence, holds_at, prove_zero
 
 __all__ = ["Verdict", "Counterexample", "check", "verify_local_expansion"]
@@ -153,7 +153,7 @@ class _Resolver:
         quantities = [a for a in sp.preorder_traversal(expr)
                       if isinstance(a, sp.core.function.AppliedUndef) and a.func in (ENTROPY, KL)]
         replaced = expr.xreplace({q: self(q) for q in quantities})
-        return replaced.replace(lambda a: isinstance(a, sp.Derivative), lambda a: a.doit())
+        return replaced.replace(lambda a: isinstance(a, sp.Derivative), lambda a: tidy(a.doit()))
 
 
 # ------------------------------------------------------------------------ numbers

@@ -645,7 +645,7 @@ def _check(d: Derivation, expr: sp.Expr, backend: str) -> None:
     for s in expr.atoms(sp.Sum):
         if any(lim[2].is_finite is False or lim[1].is_finite is False for lim in s.limits) and backend != "mpmath":
             raise UnsupportedError(
-                f"{what} is incomplete: it contains the infinite series {sp.sstr(s)} (no closed form); "
+                f"{what} is incomplete: it contains the infinite series {sp.sstr(plain(s))} (no closed form); "
                 f"backend {backend!r} cannot evaluate it; use to_function(backend='mpmath'), which sums it "
                 "with mpmath.nsum")
     for f in expr.atoms(sp.Function):
