@@ -328,6 +328,10 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     expr = _log_beta(_expand(expr))
     expr = sp.Add(*(sp.powsimp(t, combine="exp") if sum(isinstance(f, sp.exp) for f in sp.Mul.make_args(t)) > 1
                     else t for t in sp.Add.make_args(expr)))
+    exps = {e: sp.exp(tidy(e.args[0])) for e in expr.atoms(sp.exp) if e.args[0].is_Add and len(e.args[0].args) > 2}
+    if exps:  # exp(-m^2/(2s^2) + m n/s^2 - n^2/(2s^2)) -> exp(-(m - n)^2/(2s^2))
+        exps = {e: t for e, t in exps.items() if ops(t) < ops(e)}
+        expr = expr.xreplace(exps) if exps else expr
     const = sp.Integer(0)
     logs: dict[sp.Expr, sp.Expr] = {}
     log_of: dict[sp.Expr, sp.Expr] = {}  # the log objects themselves, reused (creating them is slow)
@@ -354,7 +358,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
 
     sum_part = _sum_part(sums)
     collected = _collected(rest)
-    rest_options = ([rest, _rational_terms(rest), collected, _by_common_factor(collected), *_by_shared_factor(rest)]
+    rest_options = ([rest, _rational_terms(rest), collected, _by_common_factor(collected), *_by_shared_factor(rest),
+                     *_by_shared_factor(collected)]
                     if rest else [[]])
     if any(f.is_Pow and not f.exp.is_Number for t in rest for f in sp.Mul.make_args(t)):
         # a^k / b^k -> (a/b)^k (positive bases): one power instead of two
