@@ -106,7 +106,7 @@ def complete_squares(n: sp.Expr) -> sp.Expr:
     return sp.Add(*rest, *squares)
 
 
-def _rational_terms(rest: list[sp.Expr]) -> list[sp.Expr]:
+def _rational_terms(rest: list[sp.Expr], keep_content: bool = True) -> list[sp.Expr]:
     """Group terms over their common denominators and complete squares in the numerators."""
     groups: dict[sp.Expr, sp.Expr] = {}
     for t in rest:
@@ -116,7 +116,11 @@ def _rational_terms(rest: list[sp.Expr]) -> list[sp.Expr]:
     out = []
     for d, n in groups.items():
         content, prim = sp.expand(n).as_content_primitive()
-        out.append(complete_squares(prim) / (d / content))
+        body = complete_squares(prim)
+        if keep_content and d == 1 and content != 1 and body.is_Add:  # (a + b)/2: SymPy would distribute the 1/2
+            out.append(sp.Mul(content, body, evaluate=False))
+        else:
+            out.append(body / (d / content))
     return out
 
 
@@ -249,7 +253,7 @@ def _by_shared_factor(rest: list[sp.Expr], tries: int = 3) -> list[list[sp.Expr]
     for f in shared[:tries]:
         inside = [t / f for t in rest if f in sp.Mul.make_args(t)]
         others = [t for t in rest if f not in sp.Mul.make_args(t)]
-        for body in (sp.Add(*inside), sp.Add(*_rational_terms(inside))):
+        for body in (sp.Add(*inside), sp.Add(*_rational_terms(inside)), sp.Add(*_rational_terms(inside, False))):
             options.append([*others, sp.Mul(f, body, evaluate=False) if body.is_Add else f * body])
     return options
 
