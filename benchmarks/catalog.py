@@ -43,6 +43,9 @@ construction of distributions, integrands and random variables happen before the
 
 The output is a Markdown table plus summary lines on stdout (progress on stderr); ``--json PATH``
 also writes every number.
+
+The full suite, which writes docs/benchmarks.md, is benchmarks/run.py; it reuses this script's baselines
+and one-process session.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -192,11 +196,13 @@ for p, q, measure in todo:
     out = {"p": p, "q": q, "measure": measure}
     try:
         P, Q = getattr(sd, p).symbolic_example(1), getattr(sd, q).symbolic_example(2)
-        derivation = sd.entropy(P) if measure == "entropy" else sd.kl_divergence(P, Q)
+        derivation = {"entropy": lambda: sd.entropy(P), "cross_entropy": lambda: sd.cross_entropy(P, Q),
+                      "kl_divergence": lambda: sd.kl_divergence(P, Q)}[measure]()
         supp = P.support()
         lo, hi = (min(supp.values), max(supp.values)) if hasattr(supp, "values") else (supp.lo, supp.hi)
         p_x, q_x = P.density(sd.X), Q.density(sd.X)
-        integrand = -p_x * sympy.log(p_x) if measure == "entropy" else p_x * sympy.log(p_x / q_x)
+        integrand = {"entropy": -p_x * sympy.log(p_x), "cross_entropy": -p_x * sympy.log(q_x),
+                     "kl_divergence": p_x * sympy.log(p_x / q_x)}[measure]
         var, log_p, log_q = sd.X, sympy.log(p_x), sympy.log(q_x)
         if P.discrete:
             var, integrand, log_p, log_q = (e.xreplace({sd.X: k}) for e in (k, integrand, log_p, log_q))
@@ -317,7 +323,11 @@ if (outcome == "closed form" or conditional) and spec.get("symdiv"):
             a = real(log_p(t))
             if a < -10000:
                 return mpmath.mpf(0)
-            return -mpmath.exp(a) * a if spec["measure"] == "entropy" else mpmath.exp(a) * (a - real(log_q(t)))
+            if spec["measure"] == "entropy":
+                return -mpmath.exp(a) * a
+            if spec["measure"] == "cross_entropy":
+                return -mpmath.exp(a) * real(log_q(t))
+            return mpmath.exp(a) * (a - real(log_q(t)))
 
         a, b = (mpmath.mpf(sympy.N(at, work)) if at.is_finite else (mpmath.inf if at == sympy.oo else -mpmath.inf)
                 for at in (lo.subs({s: point[s.name] for s in lo.free_symbols}),
@@ -358,21 +368,6 @@ if (outcome == "closed form" or conditional) and spec.get("symdiv"):
         check["check_error"] = type(exc).__name__ + ": " + str(exc)[:200]
     print(json.dumps(check), flush=True)
 """
-
-
-# ---------------------------------------------------------------------------------------------
-# Running children (as in core.py)
-# ---------------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
 
 
 def source_digest() -> str:
@@ -439,10 +434,20 @@ class Entry:
 # ---------------------------------------------------------------------------------------------
 
 
-def prepare(quick: bool, seed: int) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str], dict[str, Any]], str]:
-    """The catalog and, for every baseline entry, its integrand, symdiv's result and a point (one untimed child)."""
-    spec = {"families": QUICK_FAMILIES if quick else None, "pairs": QUICK_PAIRS if quick else CROSS_PAIRS,
-            "measures": BASELINE_MEASURES, "seed": seed, "stats": STATS_ARGS}
+def prepare(quick: bool, seed: int, *, families: Sequence[str] | None = None,
+            pairs: Sequence[tuple[str, str]] | None = None, measures: Sequence[str] = BASELINE_MEASURES,
+            ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str], dict[str, Any]], str]:
+    """The catalog and, for every baseline entry, its integrand, symdiv's result and a point (one untimed child).
+
+    ``families`` and ``pairs`` default to this script's selection (the quick one with ``quick``); ``measures``
+    are the same-family measures to prepare ("entropy", "cross_entropy", "kl_divergence").
+    """
+    if families is None and quick:
+        families = QUICK_FAMILIES
+    if pairs is None:
+        pairs = QUICK_PAIRS if quick else CROSS_PAIRS
+    spec = {"families": None if families is None else list(families), "pairs": [list(pq) for pq in pairs],
+            "measures": list(measures), "seed": seed, "stats": STATS_ARGS}
     run = run_child(PREP_CHILD, spec, PREP_TIMEOUT_S)
     catalog = next((r["catalog"] for r in run.records if "catalog" in r), [])
     records = {(r["p"], r["q"], r["measure"]): r for r in run.records if "catalog" not in r}
@@ -500,12 +505,14 @@ def attach(entries: list[Entry], records: dict[tuple[str, str, str], dict[str, A
         entry.point, entry.conditions_met = record.get("point", {}), record.get("conditions_met")
 
 
-def run_baseline(kind: str, family: str, record: dict[str, Any], timeout: float) -> Baseline:
+def run_baseline(kind: str, family: str, record: dict[str, Any], timeout: float,
+                 check_budget: float = CHECK_BUDGET_S) -> Baseline:
+    """One baseline in a fresh process; ``record["symdiv"] = None`` skips the numeric check."""
     names = ("integrand", "log_p", "log_q", "measure", "var", "lo", "hi", "symdiv", "point")
     spec = {**{name: record[name] for name in names},
             "kind": kind, "family": family, "stats_args": record.get("stats_args"), "timeout": timeout,
-            "digits": DIGITS, "check_budget": CHECK_BUDGET_S}
-    run = run_child(BASELINE_CHILD, spec, timeout + STARTUP_GRACE_S + CHECK_BUDGET_S)
+            "digits": DIGITS, "check_budget": check_budget}
+    run = run_child(BASELINE_CHILD, spec, timeout + STARTUP_GRACE_S + check_budget)
     data = run.merged()
     base = Baseline(kind)
     if "outcome" not in data:  # killed or crashed before the baseline finished

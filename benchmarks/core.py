@@ -32,6 +32,8 @@ SymPy's deferred ones, and construction of the distributions or integrands happe
    log(time) against log(K). Targets: K = 200 under 5 s; slope <= 1 (no worse than linear).
 
 The output is a Markdown table plus summary lines; ``--json PATH`` also writes every number.
+
+The full suite, which writes docs/benchmarks.md, is benchmarks/run.py; it reuses this script's child-process runner.
 """
 
 from __future__ import annotations
