@@ -631,10 +631,9 @@ def figure_entries(data: dict[str, Any], path: Path) -> None:
     ax.set_ylim(-1, len(rows))
     ax.set_xlabel("seconds (log scale)")
     ax.grid(axis="x", which="major", alpha=0.3)
-    # the band between the warm (µs) and cold (ms) times is empty in every row: the legend goes there
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.5e-5, ys[0] + 0.5), bbox_transform=ax.transData)
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -967,6 +966,8 @@ def figure_scaling(series: dict[str, Any], path: Path) -> None:
             label=f"target: < {series['target_s']:g} s at {series['var']} = {series['target_n']}")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(ns, [str(n) for n in ns], fontsize=8)
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel(series["var"])
     ax.set_ylabel("seconds")
     ax.set_title(series["title"], fontsize=9)
