@@ -21,7 +21,6 @@ True
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +37,7 @@ from .parse import ENTROPY, KL, parse_claim
 from .parse import P as P_SYM
 from .parse import Q as Q_SYM
 from .tidy import hide_matrices, tidy
-from .verify import NumericEvidence, holds_at, prove_zero
+from .verify import NumericEvidence, prove_zero, sample_points
 
 __all__ = ["Verdict", "Counterexample", "check", "verify_local_expansion"]
 
@@ -157,25 +156,6 @@ class _Resolver:
 
 
 # ------------------------------------------------------------------------ numbers
-def _points(families: tuple[Family, ...], n: int, seed: int, conditions: tuple[sp.Basic, ...]) -> list[dict]:
-    rng = random.Random(seed)
-    free = set().union(*(f.free_symbols for f in families))
-    if not free:
-        return [{}]
-    relations = [c for c in conditions if isinstance(c, sp.core.relational.Relational)
-                 and not c.has(sp.Indexed, sp.Sum) and all(isinstance(s, sp.Symbol) for s in c.free_symbols)]
-    points: list[dict] = []
-    for _ in range(40 * n):
-        point: dict = {}
-        for f in families:
-            point = f.sample(rng, point)
-        if holds_at(relations, point):
-            points.append(point)
-            if len(points) == n:
-                break
-    return points
-
-
 def _value(f: Evaluator, point: Mapping[Any, Any]) -> mpmath.mpf | None:
     try:
         return f(point)
@@ -196,7 +176,7 @@ def _search(lhs: sp.Expr, rhs: sp.Expr, families: tuple[Family, ...], conditions
     worst, counter, used = mpmath.mpf(0), None, 0
     tol = mpmath.mpf(10) ** (10 - DPS)
     with mpmath.workdps(DPS):
-        for point in _points(families, points, seed, conditions):
+        for point in sample_points(families, points, seed, conditions):
             a, b = _value(f_l, point), _value(f_r, point)
             if a is None or b is None:
                 continue

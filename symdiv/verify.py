@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -204,17 +204,20 @@ def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
     return True
 
 
-def _sample_points(P: Family, Q: Family, n: int, seed: int, conditions: tuple[sp.Basic, ...] = (),
-                   tries: int = 5000) -> list[dict]:
-    """Random valid points of both families at which every stated condition holds (rejection)."""
+def sample_points(families: Sequence[Family], n: int, seed: int, conditions: tuple[sp.Basic, ...] = (),
+                  tries: int = 5000) -> list[dict]:
+    """Random valid exact points of the families (sampled in order) at which every stated condition
+    holds (rejection); ``[{}]`` when the families have no free symbols."""
     rng = random.Random(seed)
-    if not (P.free_symbols | Q.free_symbols):
+    if not set().union(*(f.free_symbols for f in families)):
         return [{}]
     relations = [c for c in conditions if isinstance(c, sp.core.relational.Relational)
                  and not c.has(sp.Indexed, sp.Sum) and all(isinstance(s, sp.Symbol) for s in c.free_symbols)]
     points: list[dict] = []
     for _ in range(tries):
-        point = Q.sample(rng, P.sample(rng))
+        point: dict = {}
+        for f in families:
+            point = f.sample(rng, point)
         if holds_at(relations, point):
             points.append(point)
             if len(points) == n:
@@ -263,7 +266,7 @@ def verify_decomposition(P: Family, Q: Family, *, points: int = 20, dps: int = 3
 
     worst, witness = mpmath.mpf(0), None
     tol = mpmath.mpf(10) ** (10 - dps)
-    pts = _sample_points(P, Q, points, seed, assumptions)
+    pts = sample_points((P, Q), points, seed, assumptions)
     f_ce, f_kl, f_h = (Evaluator(d.expr, P, dps) for d in derivations)
     with mpmath.workdps(dps):
         for point in pts:
