@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
+from .symbols import P_NAME
+
 if TYPE_CHECKING:
     from .family import Family
 
@@ -41,8 +43,6 @@ class StepKind(enum.Enum):
     UNEVALUATED = "unevaluated"
 
 
-#: the name under which expectations over P are printed
-P_NAME = sp.Symbol("P")
 
 
 class Expectation(sp.Expr):
@@ -92,6 +92,9 @@ class Derivation:
     steps: tuple[Step, ...]
     assumptions: tuple[sp.Basic, ...]
     is_complete: bool = True
+    #: the conditions (also in ``assumptions``) under which ``expr`` is the value; where one of
+    #: them fails the quantity is +oo (supports that do not nest, a moment that diverges)
+    conditions: tuple[sp.Basic, ...] = ()
 
     @property
     def expr(self) -> sp.Expr:
@@ -100,6 +103,17 @@ class Derivation:
     @property
     def is_infinite(self) -> bool:
         return self.expr == sp.oo
+
+    def piecewise(self) -> sp.Expr:
+        """``expr`` where every condition holds, +oo elsewhere (``expr`` itself when there are none).
+
+        >>> import symdiv as sd
+        >>> sd.kl_divergence(sd.Pareto("m_1", 3), sd.Pareto("m_2", 3)).piecewise()
+        Piecewise((3*log(m_1/m_2), m_1 >= m_2), (oo, True))
+        """
+        if not self.conditions or self.expr == sp.oo:
+            return self.expr
+        return sp.Piecewise((self.expr, sp.And(*self.conditions)), (sp.oo, True))
 
     @property
     def P(self) -> Family:

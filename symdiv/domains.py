@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError
+from .symbols import RESERVED_NAMES
 
 __all__ = [
     "Domain",
@@ -47,6 +48,9 @@ def make_name(name: str) -> str:
     """
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or len(name) > _MAX_NAME:
         raise ParseError(f"not a valid parameter name: {name!r} (use letters, digits and '_', e.g. 'sigma_1')")
+    if name in RESERVED_NAMES:
+        raise ParseError(f"not a valid parameter name: {name!r} reads as SymPy's constant {name} "
+                         f"(choose another name, e.g. '{name}_1')")
     return name
 
 

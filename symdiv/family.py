@@ -20,13 +20,10 @@ import sympy as sp
 from .domains import Domain, to_expr
 from .errors import UnsupportedError
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
+from .symbols import XV, X, index_symbol
 
 __all__ = ["X", "XV", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
 
-#: The random variable of every expectation. Discrete families evaluate it at integers.
-X = sp.Symbol("X", real=True)
-#: The random vector of multivariate families: components X[0], X[1], ... (or X[i]).
-XV = sp.IndexedBase("X", real=True)
 
 #: A parameter point: symbols -> exact values; an IndexedBase -> a tuple of values.
 Point = dict
@@ -297,7 +294,7 @@ def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
         supp.atoms() if isinstance(supp, IntegerRange) else None)
     if atoms is not None:
         return sp.Add(*(g.subs(X, a) * family.density(sp.Integer(a)) for a in atoms)), "sum"
-    k = sp.Symbol("k", integer=True, nonnegative=True)
+    k = index_symbol(family.free_symbols)
     if isinstance(supp, IntegerRange):
         # an infinite or symbolic-length series: kept exact and explicit (SymPy's summation of
         # log k! series can run for minutes and finds no closed form); moments come from tables

@@ -68,8 +68,9 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
         conditions = []
     result = expectation_steps(P, integrand, sign, _P)
     assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
+    stated = () if quantity is Quantity.ENTROPY else tuple(dict.fromkeys((*conditions, *result.conditions)))
     return Derivation(quantity, families, tuple(steps) + result.steps, tuple(dict.fromkeys(assumptions)),
-                      result.complete)
+                      result.complete, stated)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

@@ -55,6 +55,7 @@ import sympy as sp
 
 from .domains import make_name
 from .errors import ParseError
+from .symbols import P_NAME, Q_NAME
 
 __all__ = ["ENTROPY", "KL", "P", "Q", "MAX_LENGTH", "MAX_DEPTH", "parse_claim", "parse_expression"]
 
@@ -63,7 +64,7 @@ ENTROPY = sp.Function("H")
 #: ``KL(P, Q)`` is the Kullback-Leibler divergence KL(P || Q).
 KL = sp.Function("KL")
 #: The distribution placeholders.
-P, Q = sp.Symbol("P"), sp.Symbol("Q")
+P, Q = P_NAME, Q_NAME
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 100

@@ -9,9 +9,10 @@ import sympy as sp
 from ..domains import PositiveInteger, to_expr
 from ..errors import InvalidParameterError
 from ..family import Family
+from ..symbols import EngineSymbol
 
 #: The index of symbolic-K sums.
-INDEX = sp.Symbol("i", integer=True, nonnegative=True)
+INDEX = EngineSymbol("i", integer=True, nonnegative=True)
 CLASSES = PositiveInteger(2)
 
 

@@ -17,10 +17,11 @@ from ..domains import Positive, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
 from ..family import XV, Parameter, Point
 from ..support import SimplexSupport
+from ..symbols import EngineSymbol
 from ._vector import CLASSES as _CLASSES
 from ._vector import INDEX, VectorFamily
 
-_J = sp.Symbol("j", integer=True, nonnegative=True)
+_J = EngineSymbol("j", integer=True, nonnegative=True)
 
 
 class Dirichlet(VectorFamily):
