@@ -7,19 +7,31 @@ derived from the definition (a sum or an integral) and cached, or stays unevalua
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from .derivation import P_NAME, Expectation, Step, StepKind
 from .family import Family, X
-from .tidy import tidy
+from .tidy import hide_opaque, tidy
 
 __all__ = ["decompose", "expectation_steps", "ExpectationResult"]
 
 
-def _add(groups: dict[sp.Expr, sp.Expr], basis: sp.Expr, coeff: sp.Expr) -> None:
-    groups[basis] = groups.get(basis, sp.Integer(0)) + coeff
+def _tag(coeff: sp.Expr) -> int:
+    """Finite coefficients (0) are summed per basis; +oo (1), -oo (-1) and other infinities (2)
+    are kept apart, so log 0 - log 0 on a null set never becomes nan before 0 log 0 = 0 applies."""
+    if not _infinite(coeff):
+        return 0
+    return 1 if coeff == sp.oo else -1 if coeff == -sp.oo else 2
+
+
+def _add(groups: dict[tuple[sp.Expr, int], sp.Expr], basis: sp.Expr, coeff: sp.Expr) -> None:
+    key = (basis, _tag(coeff))
+    groups[key] = groups.get(key, sp.Integer(0)) + coeff
 
 
 def _infinite(c: sp.Expr) -> bool:
@@ -31,15 +43,18 @@ def _needs_expand(g: sp.Expr) -> bool:
     return any(f.is_Add or (f.is_Pow and f.base.is_Add) or isinstance(f, sp.exp) for f in sp.Mul.make_args(g))
 
 
-def decompose(expr: sp.Expr, x: sp.Basic = X) -> list[tuple[sp.Expr, sp.Expr]]:
-    """Write ``expr`` as [(coefficient, basis), ...] with bases free of parameters.
+def decompose(expr: sp.Expr | Sequence[sp.Expr], x: sp.Basic = X) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Write ``expr`` (or the sum of a sequence of parts) as [(coefficient, basis), ...] with
+    bases free of parameters.
 
     A ``Sum`` over a class index is kept as one entry whose basis is the ``Sum`` of its
-    decomposed summand. A term with an infinite coefficient (log 0) keeps its basis whole,
-    so the 0 log 0 = 0 rule can be applied to it.
+    decomposed summand. A term with an infinite coefficient (log 0) keeps its basis whole and
+    stays apart from other terms of that basis, so the 0 log 0 = 0 rule can be applied to it.
+    Give log p and -log q as two parts: added first, -oo + oo would already be nan.
     """
-    groups: dict[sp.Expr, sp.Expr] = {}
-    for term in sp.Add.make_args(expr):
+    groups: dict[tuple[sp.Expr, int], sp.Expr] = {}
+    parts = (expr,) if isinstance(expr, sp.Basic) else tuple(expr)
+    for term in (t for part in parts for t in sp.Add.make_args(sp.sympify(part))):
         coeff, g = term.as_independent(x, as_Add=False)
         if isinstance(g, sp.Sum):
             inner = sp.Add(*(c * b for c, b in decompose(g.function, x)))
@@ -50,7 +65,7 @@ def decompose(expr: sp.Expr, x: sp.Basic = X) -> list[tuple[sp.Expr, sp.Expr]]:
             for sub in sp.Add.make_args(sp.expand(g)):
                 c2, g2 = sub.as_independent(x, as_Add=False)
                 _add(groups, g2, coeff * c2)
-    return [(c, b) for b, c in groups.items() if c != 0]
+    return [(c, b) for (b, _), c in groups.items() if c != 0]
 
 
 @dataclass(frozen=True)
@@ -89,11 +104,61 @@ _KIND = {"table": StepKind.EXPECTATION, "sum": StepKind.SUM, "integral": StepKin
 _ORDER = ("unevaluated", "integral", "sum", "table")
 
 
-def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol = P_NAME) -> ExpectationResult:
-    """The steps from ``sign * E_P[integrand]`` to a tidy closed form."""
+def _dominant(bases: list[sp.Expr], x: sp.Basic) -> sp.Expr | None:
+    """The one basis that outgrows the others in the tails, when that is plain: a single basis,
+    or powers X**c with distinct exponents. None when a combination might cancel."""
+    if len(bases) == 1:
+        return bases[0]
+    exponents = {}
+    for g in bases:
+        base, e = g.as_base_exp()
+        if base != x or not e.is_number:
+            return None
+        exponents[g] = e
+    ranked = sorted(exponents, key=lambda g: exponents[g])
+    return ranked[-1] if exponents[ranked[-1]] != exponents[ranked[-2]] else None
+
+
+#: relative agreement a tidied form must reach with its input at the sampled points
+_TIDY_TOL = mpmath.mpf(10) ** -15
+
+
+def _same_value(before: sp.Expr, after: sp.Expr, P: Family, families: Sequence[Family],
+                conditions: Sequence[sp.Basic]) -> bool:
+    """Whether ``tidy`` kept the value: both forms at two random valid points (every stated
+    condition holding), integrals and expectations given the same random values on both sides."""
+    from .numeric import evaluate
+    from .sampling import sample_points
+
+    opaque_before, back = hide_opaque(before)
+    opaque_after = after.xreplace({e: d for d, e in back.items()})
+    rng = random.Random(7)
+    for point in sample_points(tuple(families) or (P,), 2, 7, tuple(conditions)):
+        full = {**point, **{d: sp.Rational(rng.randint(-3000, 3000), 1000) for d in back}}
+        try:
+            a = evaluate(opaque_before, full, P, dps=25)
+            b = evaluate(opaque_after, full, P, dps=25)
+        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
+            return False
+        if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or abs(a - b) > _TIDY_TOL * max(1, abs(a)):
+            return False
+    return True
+
+
+def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: int, dist: sp.Symbol = P_NAME,
+                      divergent_is_infinite: bool = True, families: Sequence[Family] = (),
+                      stated: Sequence[sp.Basic] = ()) -> ExpectationResult:
+    """The steps from ``sign * E_P[integrand]`` to a tidy closed form.
+
+    ``integrand`` may be given as parts (log p, -log q) that are decomposed before they are added.
+    A basis expectation whose table condition is False does not exist (a moment or a
+    moment-generating function diverges). With ``divergent_is_infinite`` (KL and cross-entropy:
+    the negative part of log(p/q) is always P-integrable, so a non-integrable log-ratio means +oo),
+    the result is then +oo with a step naming the diverging expectation; otherwise it stays explicit.
+    """
     steps: list[Step] = []
     terms = decompose(integrand, P.variable)
-    expanded = sp.Add(*(c * b for c, b in terms))
+    expanded = sp.Add(*(c * b for c, b in terms), evaluate=not any(_infinite(c) for c, _ in terms))
     steps.append(Step(StepKind.EXPAND_LOG, sign * Expectation(expanded, dist),
                       "expand the logarithm into coefficient \u00d7 basis terms"))
     linear, notes, infinite = _linear(P, terms, dist)
@@ -106,12 +171,26 @@ def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol 
     values: dict[sp.Expr, sp.Expr] = {}
     how: dict[str, list[str]] = {}
     conditions: list[sp.Basic] = []
+    diverging: list[Expectation] = []
     for e in sorted(linear.atoms(Expectation), key=sp.default_sort_key):
         value, source, condition = P.expectation(e.g)
+        if condition is sp.false:
+            diverging.append(e)
+            values[e] = e
+            how.setdefault("unevaluated", []).append(f"{sp.sstr(e)} does not exist")
+            continue
         values[e] = value
         how.setdefault(source, []).append(f"{sp.sstr(e)} = {sp.sstr(value)}")
         if condition is not sp.true:
             conditions.append(condition)
+    if diverging:
+        top = _dominant([e.g for e in diverging], P.variable)
+        if divergent_is_infinite and top is not None:
+            steps.append(Step(StepKind.EXPECTATION, sp.oo,
+                              f"E_{dist}[{sp.sstr(top)}] diverges: the {P.name} table's condition for it fails "
+                              f"at {P!r}; the negative part of log(p/q) is always P-integrable, so the "
+                              f"expectation is +oo"))
+            return ExpectationResult(tuple(steps), sp.oo, True, ())
     complete = "unevaluated" not in how
     substituted = (sign * linear).xreplace(values)
     if values:
@@ -125,6 +204,8 @@ def expectation_steps(P: Family, integrand: sp.Expr, sign: int, dist: sp.Symbol 
             detail += "; valid when " + ", ".join(sp.sstr(c) for c in conditions)
         steps.append(Step(_KIND[source], substituted, f"{note}: {detail}"))
     result = tidy(substituted)
+    if result != substituted and not _same_value(substituted, result, P, families, (*stated, *conditions)):
+        result = substituted  # a rewrite that changed the value is dropped (see _same_value)
     if result != steps[-1].expr:
         steps.append(Step(StepKind.TIDY, result, "collect terms, combine logarithms and complete squares"))
     return ExpectationResult(tuple(steps), result, complete, tuple(dict.fromkeys(conditions)))

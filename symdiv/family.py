@@ -17,8 +17,10 @@ from typing import Any, ClassVar, NamedTuple
 import mpmath
 import sympy as sp
 
+from .budget import within_budget
 from .domains import Domain, to_expr
 from .errors import UnsupportedError
+from .explicit import SAFE_MODULES, ExplicitIntegral, ExplicitSum, sum_series
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
 
@@ -229,9 +231,10 @@ class Family:
                 atoms = supp.values if isinstance(supp, FiniteAtoms) else supp.atoms()
                 total = sp.Add(*(resolve(g.subs(X, a)) * self.density(sp.Integer(a)) for a in atoms))
                 return mpmath.mpf(sp.N(total, dps + 10))
-            f = sp.lambdify(X, resolve(g) * self.density(X), modules="mpmath")
+            f = sp.lambdify(X, resolve(g) * self.density(X), modules=SAFE_MODULES)
             if isinstance(supp, IntegerRange):
-                return mpmath.nsum(f, [int(supp.lo), mpmath.inf])
+                hi = mpmath.inf if supp.hi == sp.oo else int(supp.hi)
+                return sum_series(f, int(supp.lo), hi, dps)
             assert isinstance(supp, RealInterval)
             points = self._quad_points(supp)
             kinks = [mpmath.mpf(sp.N(k, dps + 10)) for k in _kinks(resolve(g))]
@@ -286,25 +289,58 @@ def _domain_from_assumptions(s: sp.Symbol) -> Domain:
     return Positive if s.is_positive else Real
 
 
+#: relative agreement an integrated closed form must reach with mpmath quadrature
+_SELF_CHECK_TOL = mpmath.mpf(10) ** -12
+
+
+def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
+    """Whether ``value`` (a candidate for E[g(X)]) matches quadrature/summation of the definition at
+    a random valid point of the family's parameters (at the family itself when it has none)."""
+    rng = random.Random(seed)
+    point = family.sample(rng) if family.free_symbols else {}
+    for s in sorted(g.free_symbols - {X} - set(point), key=str):  # Q's parameters in the basis
+        point[s] = _domain_from_assumptions(s).sample(rng)
+    numeric = family.at(point) if point else family
+    scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+    with mpmath.workdps(30):
+        exact = mpmath.mpmathify(numeric.numeric_expectation(g.xreplace(scalars), 25))
+        got = sp.N(value.xreplace(scalars), 30)
+        if not got.is_number or got.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not mpmath.isfinite(exact):
+            return False
+        re, im = got.as_real_imag()
+        if abs(im) > _SELF_CHECK_TOL * max(1, abs(re)):
+            return False
+        return bool(abs(mpmath.mpf(sp.Float(re, 30)._mpf_) - exact) <= _SELF_CHECK_TOL * max(1, abs(exact)))
+
+
+def _integrated(family: Family, g: sp.Expr, integral: sp.Integral) -> tuple[sp.Expr, str]:
+    """Integrate (in the budgeted child) and confirm the result numerically before it is used."""
+    value = sp.Integral(*integral.args).doit(conds="none")
+    if value.has(sp.Integral, sp.nan, sp.zoo) or not _agrees(family, g, value):
+        return integral, "unevaluated"
+    return value, "integral"
+
+
 @functools.lru_cache(maxsize=512)
 def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
-    """Derive E[g(X)] from the definition: a finite sum, a series or an integral."""
+    """Derive E[g(X)] from the definition: a finite sum, a series or an integral.
+
+    An integral is attempted within the work budget (:mod:`symdiv.budget`) and its closed form
+    is compared with quadrature before it is returned; otherwise it stays explicit.
+    """
     supp = family.support()
     atoms = supp.values if isinstance(supp, FiniteAtoms) else (
         supp.atoms() if isinstance(supp, IntegerRange) else None)
     if atoms is not None:
         return sp.Add(*(g.subs(X, a) * family.density(sp.Integer(a)) for a in atoms)), "sum"
-    k = index_symbol(family.free_symbols)
     if isinstance(supp, IntegerRange):
         # an infinite or symbolic-length series: kept exact and explicit (SymPy's summation of
         # log k! series can run for minutes and finds no closed form); moments come from tables
-        return sp.Sum((g * family.density(X)).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
+        k = index_symbol(family.free_symbols)
+        return ExplicitSum((g * family.density(X)).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
     assert isinstance(supp, RealInterval)
-    integral = sp.Integral(g * family.density(X), (X, supp.lo, supp.hi))
-    value = integral.doit(conds="none")
-    if value.has(sp.Integral):
-        return integral, "unevaluated"
-    return value, "integral"
+    integral = ExplicitIntegral(g * family.density(X), (X, supp.lo, supp.hi))
+    return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated"))
 
 
 def iter_items(values: Iterable[Any]) -> Iterable[sp.Expr]:

@@ -44,7 +44,7 @@ def _log(density: sp.Expr) -> sp.Expr:
     return sp.log(density, evaluate=False)
 
 
-def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, definition: sp.Expr,
+def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, ...], definition: sp.Expr,
             note: str, sign: int) -> Derivation:
     families = (P,) if quantity is Quantity.ENTROPY else (P, Q)
     steps = [Step(StepKind.DEFINITION, definition, note)]
@@ -66,7 +66,8 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
     else:
         steps.append(Step(StepKind.SUPPORT, definition, f"supp P = {P.support().text()}"))
         conditions = []
-    result = expectation_steps(P, integrand, sign, _P)
+    result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=quantity is not Quantity.ENTROPY,
+                               families=families, stated=conditions)
     assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
     stated = () if quantity is Quantity.ENTROPY else tuple(dict.fromkeys((*conditions, *result.conditions)))
     return Derivation(quantity, families, tuple(steps) + result.steps, tuple(dict.fromkeys(assumptions)),
@@ -76,7 +77,7 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: sp.Expr, defini
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _entropy(P: Family) -> Derivation:
     x = P.variable
-    integrand = P.log_density(x)
+    integrand = (P.log_density(x),)
     return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_log(P.density(x)), _P),
                    "H(P) = -E_P[log p(X)]", -1)
 
@@ -84,7 +85,7 @@ def _entropy(P: Family) -> Derivation:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _cross_entropy(P: Family, Q: Family) -> Derivation:
     x = _common_variable(P, Q)
-    integrand = Q.log_density(x)
+    integrand = (Q.log_density(x),)
     return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_log(Q.density(x)), _P),
                    "H(P, Q) = -E_P[log q(X)]", -1)
 
@@ -92,7 +93,7 @@ def _cross_entropy(P: Family, Q: Family) -> Derivation:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _kl_divergence(P: Family, Q: Family) -> Derivation:
     x = _common_variable(P, Q)
-    integrand = P.log_density(x) - Q.log_density(x)
+    integrand = (P.log_density(x), -Q.log_density(x))
     definition = Expectation(_log(P.density(x)) - _log(Q.density(x)), _P)
     return _derive(Quantity.KL_DIVERGENCE, P, Q, integrand, definition,
                    "KL(P || Q) = E_P[log p(X) - log q(X)]", 1)

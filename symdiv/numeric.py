@@ -9,8 +9,13 @@ import mpmath
 import sympy as sp
 
 from .derivation import Expectation
+from .explicit import SAFE_MODULES, sum_series
 
 __all__ = ["substitute", "evaluate", "Evaluator"]
+
+
+#: finite sums up to this many terms are expanded exactly; longer ones are summed numerically
+_EXPAND_LIMIT = 5000
 
 
 def _expand_sums(expr: sp.Expr) -> sp.Expr:
@@ -20,7 +25,8 @@ def _expand_sums(expr: sp.Expr) -> sp.Expr:
         return sp.Add(*(body.xreplace({i: sp.Integer(j)}) for j in range(int(lo), int(hi) + 1)))
 
     def numeric_limits(e: sp.Basic) -> bool:
-        return isinstance(e, sp.Sum) and all(lim[1].is_Integer and lim[2].is_Integer for lim in e.limits)
+        return isinstance(e, sp.Sum) and all(lim[1].is_Integer and lim[2].is_Integer
+                                             and int(lim[2]) - int(lim[1]) <= _EXPAND_LIMIT for lim in e.limits)
 
     while True:
         sums = [s for s in expr.atoms(sp.Sum) if numeric_limits(s)]
@@ -32,16 +38,16 @@ def _expand_sums(expr: sp.Expr) -> sp.Expr:
 def _infinite_sums(expr: sp.Expr, dps: int) -> sp.Expr:
     """Replace each numeric series Sum(f(k), (k, a, oo)) by its value from mpmath.nsum."""
     series = [s for s in expr.atoms(sp.Sum)
-              if len(s.limits) == 1 and s.limits[0][2] == sp.oo and s.limits[0][1].is_Integer
-              and s.free_symbols == set()]
+              if len(s.limits) == 1 and (s.limits[0][2] == sp.oo or s.limits[0][2].is_Integer)
+              and s.limits[0][1].is_Integer and s.free_symbols == set()]
     if not series:
         return expr
     values = {}
     with mpmath.workdps(dps + 10):
         for s in series:
-            k, lo, _ = s.limits[0]
-            f = sp.lambdify(k, s.function, modules="mpmath")
-            values[s] = sp.Float(mpmath.nsum(f, [int(lo), mpmath.inf]), dps + 5)
+            k, lo, hi = s.limits[0]
+            f = sp.lambdify(k, s.function, modules=SAFE_MODULES)
+            values[s] = sp.Float(sum_series(f, int(lo), mpmath.inf if hi == sp.oo else int(hi), dps), dps + 5)
     return expr.xreplace(values)
 
 

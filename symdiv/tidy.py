@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-__all__ = ["tidy", "complete_squares", "ops", "expand_log", "log2", "to_bits", "negative_looking"]
+__all__ = ["tidy", "hide_opaque", "complete_squares", "ops", "expand_log", "log2", "to_bits", "negative_looking"]
 
 
 def ops(expr: sp.Expr) -> int:
@@ -214,7 +214,12 @@ def _collected(rest: list[sp.Expr]) -> list[sp.Expr]:
                    key=sp.default_sort_key)
     if not atoms:
         return rest
-    collected = sp.collect(total, atoms, evaluate=False)
+    # collect by stand-in symbols: given exp(c) itself, SymPy's collect rewrites other factors as
+    # powers of E (177**(21/50) -> exp(21 log(177)/50)) and mangles them
+    stand_in = {a: sp.Dummy() for a in atoms}
+    back = {d: a for a, d in stand_in.items()}
+    collected = {k.xreplace(back): v.xreplace(back)
+                 for k, v in sp.collect(total.xreplace(stand_in), list(stand_in.values()), evaluate=False).items()}
     out = []
     for key, coeff in collected.items():
         coeff = canonical(coeff)
@@ -321,11 +326,23 @@ def hide_matrices(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
     return expr.xreplace(found), {d: e for e, d in found.items()}
 
 
+def hide_opaque(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
+    """Replace each integral and unevaluated expectation by a real dummy: the rewrites treat them
+    as atoms and never reach inside (SymPy's ``collect`` and ``powsimp`` can mangle integrands)."""
+    from .derivation import Expectation
+
+    found = {e: sp.Dummy("I", real=True) for e in expr.atoms(sp.Integral, Expectation)}
+    return (expr.xreplace(found), {d: e for e, d in found.items()}) if found else (expr, {})
+
+
 def tidy(expr: sp.Expr) -> sp.Expr:
     """Bring ``expr`` to a compact, textbook shape (equal to ``expr``)."""
     expr = sp.sympify(expr)
     if expr.is_Number or expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         return expr
+    hidden, back = hide_opaque(expr)
+    if back:
+        return tidy(hidden).xreplace(back)
     if expr.has(sp.MatrixExpr):
         hidden, back = hide_matrices(expr)
         return tidy(hidden).xreplace(back)

@@ -7,11 +7,8 @@ two sides differ (both values are kept); None when neither was found.
 
 from __future__ import annotations
 
-import functools
-import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -21,6 +18,7 @@ from .derivation import Derivation, Step, StepKind
 from .family import Family
 from .measures import _require_family, cross_entropy, entropy, kl_divergence
 from .numeric import Evaluator
+from .sampling import sample_points
 from .support import decide_nonnegative
 from .tidy import expand_log
 
@@ -155,74 +153,6 @@ def prove_zero(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr], positives: 
         if current == 0:
             return True, current, tuple(steps)
     return False, current, tuple(steps)
-
-
-_COMPARE = {sp.StrictGreaterThan: lambda d: d > 0, sp.GreaterThan: lambda d: d >= 0,
-            sp.StrictLessThan: lambda d: d < 0, sp.LessThan: lambda d: d <= 0, sp.Equality: lambda d: d == 0}
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(conditions: tuple[sp.Basic, ...]) -> tuple[list[tuple], list[sp.Symbol], Any, list[Any]] | None:
-    """The conditions prepared for exact evaluation on fractions: ``symbol op number`` ones as
-    (symbol, test, number) triples, the other rational ones compiled into one function of their
-    symbols; None when some condition is of another kind."""
-    if not conditions or any(type(c) not in _COMPARE or not (c.lhs - c.rhs).is_rational_function()
-                             for c in conditions):
-        return None
-    simple, other = [], []
-    for c in conditions:
-        if c.lhs.is_Symbol and c.rhs.is_Rational:
-            simple.append((c.lhs, _COMPARE[type(c)], Fraction(int(c.rhs.p), int(c.rhs.q))))
-        else:
-            other.append(c)
-    symbols = sorted(set().union(*(c.free_symbols for c in other)), key=sp.default_sort_key) if other else []
-    f = sp.lambdify(symbols, [c.lhs - c.rhs for c in other], modules=[{}, "math"]) if other else None
-    return simple, symbols, f, [_COMPARE[type(c)] for c in other]
-
-
-def _fraction(v: sp.Rational) -> Fraction:
-    return Fraction(int(v.p), int(v.q))
-
-
-def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
-    """Whether every condition is true at the point, exactly (rational conditions on fractions)."""
-    conditions = tuple(conditions)
-    compiled = _compiled(conditions)
-    if compiled is not None:
-        simple, symbols, f, tests = compiled
-        needed = {s for s, _, _ in simple} | set(symbols)
-        if all(s in point and point[s].is_Rational for s in needed):
-            if not all(test(_fraction(point[s]) - value) for s, test, value in simple):
-                return False
-            values = f(*(_fraction(point[s]) for s in symbols)) if f is not None else []
-            return all(test(v) for test, v in zip(tests, values))
-    scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
-    for condition in conditions:
-        value = condition.xreplace(scalars)
-        if not (value is sp.true or bool(value == sp.true)):
-            return False
-    return True
-
-
-def sample_points(families: Sequence[Family], n: int, seed: int, conditions: tuple[sp.Basic, ...] = (),
-                  tries: int = 5000) -> list[dict]:
-    """Random valid exact points of the families (sampled in order) at which every stated condition
-    holds (rejection); ``[{}]`` when the families have no free symbols."""
-    rng = random.Random(seed)
-    if not set().union(*(f.free_symbols for f in families)):
-        return [{}]
-    relations = [c for c in conditions if isinstance(c, sp.core.relational.Relational)
-                 and not c.has(sp.Indexed, sp.Sum) and all(isinstance(s, sp.Symbol) for s in c.free_symbols)]
-    points: list[dict] = []
-    for _ in range(tries):
-        point: dict = {}
-        for f in families:
-            point = f.sample(rng, point)
-        if holds_at(relations, point):
-            points.append(point)
-            if len(points) == n:
-                break
-    return points
 
 
 def _infinite_case(ce: Derivation, kl: Derivation, h: Derivation, derivations: tuple[Derivation, ...],

@@ -7,7 +7,7 @@ import sympy as sp
 from ..family import X
 
 __all__ = ["power_of_x", "exp_rate", "abs_center", "is_log_x", "is_log_one_minus_x", "EULER",
-           "power_log_of_x", "power_exp_of_x", "moment_derivative"]
+           "power_log_of_x", "power_exp_of_x", "moment_derivative", "xlogx"]
 
 EULER = sp.EulerGamma
 
@@ -38,6 +38,11 @@ def abs_center(g: sp.Expr) -> sp.Expr | None:
         if coeff in (1, -1) and not (inner - coeff * X).has(X):
             return -(inner - coeff * X) * coeff
     return None
+
+
+def xlogx(t: sp.Expr) -> sp.Expr:
+    """t log t with its limit 0 at t = 0 (an endpoint of a support at 0 or 1)."""
+    return sp.Integer(0) if t == 0 else t * sp.log(t)
 
 
 def is_log_x(g: sp.Expr) -> bool:

@@ -8,7 +8,7 @@ from ..domains import Real
 from ..errors import InvalidParameterError
 from ..family import Family, Parameter
 from ..support import RealInterval
-from ._common import exp_rate, is_log_one_minus_x, is_log_x, power_of_x
+from ._common import exp_rate, is_log_one_minus_x, is_log_x, power_of_x, xlogx
 
 
 class Uniform(Family):
@@ -65,9 +65,9 @@ class Uniform(Family):
         if c is not None and c.is_Integer and c > 0:
             return sp.factor((b ** (c + 1) - a ** (c + 1)) / ((c + 1) * (b - a)))
         if is_log_x(g):  # needs a >= 0: only reached when supp P is inside (0, oo)
-            return (b * sp.log(b) - a * sp.log(a)) / (b - a) - 1
+            return (xlogx(b) - xlogx(a)) / (b - a) - 1
         if is_log_one_minus_x(g):
-            return ((1 - a) * sp.log(1 - a) - (1 - b) * sp.log(1 - b)) / (b - a) - 1
+            return (xlogx(1 - a) - xlogx(1 - b)) / (b - a) - 1
         t = exp_rate(g)
         if t is not None:
             return (sp.exp(t * b) - sp.exp(t * a)) / (t * (b - a))
