@@ -30,6 +30,7 @@ import symdiv as sd  # noqa: E402
 from symdiv.derivation import Derivation, StepKind  # noqa: E402
 from symdiv.errors import SymdivError  # noqa: E402
 from symdiv.family import Family  # noqa: E402
+from symdiv.printing.conditions import mentioned, shown  # noqa: E402
 from symdiv.printing.latex import family_latex, support_latex  # noqa: E402
 
 OUT = ROOT / "docs" / "catalog.md"
@@ -101,20 +102,24 @@ def signature(fam: type[Family]) -> str:
 
 
 def conditions(d: Derivation) -> list[sp.Basic]:
-    """The derivation's assumptions beyond the parameter domains of its families."""
-    facts = {f for fam in d.families for f in fam.facts()}
-    return [a for a in d.assumptions if a not in facts]
+    """The conditions under which the result holds (+oo where one fails), as every printer shows
+    them beside the formula; the parameters' domain facts are not among them."""
+    return list(shown(d)[1])
 
 
 def notes(d: Derivation) -> list[str]:
-    """Remarks on one result: conditions under which it holds, and series kept explicit."""
+    """Remarks on one result: why it is +oo where its conditions fail, and series kept explicit."""
     out = []
-    extra = conditions(d)
-    if extra:
-        support = next((s for s in d.steps if s.kind is StepKind.SUPPORT), None)
-        otherwise = " (otherwise the supports do not nest and the value is $+\\infty$)" \
-            if support is not None and "otherwise" in support.note else ""
-        out.append("holds when " + ", ".join(math(sd.latex(a)) for a in extra) + otherwise)
+    conds = conditions(d)
+    if conds:
+        reasons = []
+        for step in d.steps:
+            if mentioned(step.note, conds) or (step.kind is StepKind.SUPPORT and "?" in step.note):
+                reasons.append("the supports do not nest" if step.kind is StepKind.SUPPORT
+                               else "an expectation diverges")
+        reason = " or ".join(dict.fromkeys(reasons)) or "the closed form does not hold"
+        out.append(f"where {'a condition' if len(conds) > 1 else 'the condition'} fails, {reason} "
+                   "and the value is $+\\infty$")
     if not d.is_complete:
         out.append("keeps an explicit series: no closed form, `is_complete` is False (`sympy.N` evaluates it)")
     return out
@@ -205,8 +210,10 @@ $D_{\\mathrm{KL}}(P \\parallel Q) = \\mathbb{E}_P[\\log p(X) - \\log q(X)]$, eac
 (none is computed from the other two), and the decomposition $H(P, Q) = D_{\\mathrm{KL}}(P \\parallel Q) + H(P)$
 was then verified (see [Verification](guide/verification.md)). The parameters of $P$ and $Q$ are
 those of `Family.symbolic_example(1)` and `Family.symbolic_example(2)`; their symbols carry the
-assumptions of their domains. Conditions beyond the domains are stated under a result; a result
-that keeps an explicit series says so (`Derivation.is_complete` is False).
+assumptions of their domains. A result that holds only under conditions beyond the domains
+(`Derivation.conditions`: supports that nest, moments that exist) is written with them, and is
+$+\\infty$ where one fails; a result that keeps an explicit series says so
+(`Derivation.is_complete` is False).
 
 Families: {links}. Then the [cross-family pairs](#cross-family-pairs) and the
 [infinite pairs](#infinite-pairs).

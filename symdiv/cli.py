@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, NoReturn
 
@@ -17,10 +18,12 @@ from . import CATALOG, codegen, cross_entropy, entropy, kl_divergence, verify_de
 from .claims import check
 from .derivation import Derivation
 from .errors import ParseError, SymdivError
+from .families._vector import VectorFamily
+from .families.mvn import MultivariateNormal
 from .family import Family
+from .printing.conditions import conditions_sstr, shown
 from .printing.latex import Notation, derivation_latex, formula_sheet, latex, verification_latex, write_sheet
 from .printing.text import derivation_text, families_text, verdict_text, verification_text
-from .tidy import to_bits
 
 EXAMPLES = """examples:
   symdiv kl normal normal                 KL between two normals, symbolic parameters
@@ -81,6 +84,8 @@ def parse_values(text: str | None) -> dict[str, Fraction]:
         name, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not _NAME.match(name) or not _NUMBER.match(value):
             raise ParseError(f"--at expects NAME=NUMBER[,NAME=NUMBER...] (e.g. mu_1=0,sigma_1=1/2); got {item!r}")
+        if name in out:
+            raise ParseError(f"--at gives {name} twice")
         num, _, den = value.partition("/")
         if den and int(den) == 0:
             raise ParseError(f"--at {name}: division by zero in {value!r}")
@@ -96,36 +101,144 @@ def parse_names(text: str | None) -> dict[str, str]:
         old, sep, new = (part.strip() for part in item.partition("="))
         if not sep or not _NAME.match(old) or not _NAME.match(new):
             raise ParseError(f"--rename expects OLD=NEW[,OLD=NEW...] with plain names (e.g. sigma_1=s); got {item!r}")
+        if old in out:
+            raise ParseError(f"--rename renames {old} twice")
         out[old] = new
     return out
 
 
-def _families(names: Sequence[str], values: dict[str, Fraction]) -> list[Family]:
+#: the largest explicit number of classes K (Categorical, Dirichlet) the command line builds: one
+#: symbol per entry, and larger K take long to derive (leave K symbolic for any K)
+MAX_CLASSES = 100
+#: the largest explicit dimension k of a MultivariateNormal the command line builds: its covariance
+#: starts with symbolic entries, whose determinant and inverse grow factorially with k (k = 5 takes
+#: minutes); leave k symbolic, or use the Python API with numeric matrices, for larger k
+MAX_DIMENSION = 4
+
+
+def _shape(f: Family) -> tuple[str | None, tuple[str, ...]]:
+    """For a family of symbolic size (Categorical/Dirichlet with symbolic K, MultivariateNormal with
+    symbolic k): the name of its size symbol and of its array parameters; else (None, ())."""
+    if isinstance(f, VectorFamily) and f.indexed:
+        return (str(f.K) if isinstance(f.K, sp.Symbol) else None), (str(f.vector),)
+    if isinstance(f, MultivariateNormal) and f.indexed:
+        return (str(f.k) if isinstance(f.k, sp.Symbol) else None), (str(f.mu), str(f.Sigma))
+    return None, ()
+
+
+def _rebuild(f: Family, size: Any = None, names: dict[str, str] | None = None) -> Family:
+    """A family of symbolic size made again with a number for its size and/or new names."""
+    names = names or {}
+    if isinstance(f, VectorFamily):
+        base, k = str(f.vector), f.K
+        new_k = size if size is not None else names.get(str(k), k) if isinstance(k, sp.Symbol) else k
+        return type(f).symbolic(names.get(base, base), new_k)
+    assert isinstance(f, MultivariateNormal)
+    mu, sigma, k = str(f.mu), str(f.Sigma), f.k
+    new_k = size if size is not None else names.get(str(k), k) if isinstance(k, sp.Symbol) else k
+    return MultivariateNormal.symbolic(names.get(mu, mu), names.get(sigma, sigma), new_k)
+
+
+def _size(f: Family, name: str, value: Fraction) -> sp.Integer:
+    """A number for a size symbol (K or k), checked before anything is built from it."""
+    mvn = isinstance(f, MultivariateNormal)
+    limit = MAX_DIMENSION if mvn else MAX_CLASSES
+    what = "dimension" if mvn else "number of classes"
+    if value.denominator != 1 or value < (1 if mvn else 2):
+        raise ParseError(f"--at {name}={value}: the {what} of {f.name} must be an integer >= {1 if mvn else 2}")
+    if value > limit:
+        why = "a symbolic covariance's determinant grows factorially" if mvn else "one symbol per class"
+        raise ParseError(f"--at {name}={value}: the command line builds at most {limit} explicit "
+                         f"{'dimensions' if mvn else 'classes'} ({why}); leave {name} symbolic, "
+                         "or use the Python API with numeric values")
+    return sp.Integer(value.numerator)
+
+
+def _names(fams: Sequence[Family]) -> set[str]:
+    return {str(s) for f in fams for s in f.free_symbols}
+
+
+def _families(names: Sequence[str], values: dict[str, Fraction], renames: dict[str, str] | None = None) -> list[Family]:
+    """The families named on the command line, with ``--at`` values, then ``--rename`` names.
+
+    A size (K, k) given a number turns a family of symbolic size into one with explicit entries
+    (K=3: p becomes p_0, p_1, p_2), which ``--at`` may then set. Every name must be a parameter;
+    a rename may not give two parameters one name.
+    """
     fams = [family_class(n).symbolic_example(role) for role, n in enumerate(names, 1)]
-    numbers = {k: sp.Rational(v.numerator, v.denominator) for k, v in values.items()}
     used: set[str] = set()
-    while True:  # a value may reveal new parameters (K=3 turns p into p_0, p_1, p_2)
-        present = {str(s) for f in fams for s in f.free_symbols} | {str(f.K) for f in fams if hasattr(f, "K")}
-        ready = (set(numbers) & present) - used
-        if not ready:
-            break
-        fams = [f.substitute({k: numbers[k] for k in ready}) for f in fams]
-        used |= ready
-    unknown = sorted(set(numbers) - used)
+    for j, f in enumerate(fams):  # sizes first: they decide which entries exist
+        size_name, arrays = _shape(f)
+        if size_name is not None and size_name in values:
+            fams[j] = _rebuild(f, size=_size(f, size_name, values[size_name]))
+            used.add(size_name)
+            continue  # its entries now have names of their own (p_0, p_1, ...)
+        for a in arrays:
+            if a in values:
+                hint = size_name or "the size"
+                kind = "matrix" if isinstance(f, MultivariateNormal) and a == str(f.Sigma) else "vector"
+                raise ParseError(f"--at {a}: {a} is a symbolic {kind} of {f.name}; give {hint} a number first, "
+                                 f"then numbers to its entries (e.g. --at {hint}=2 lists them in the output)")
+    numbers = {k: sp.Rational(v.numerator, v.denominator) for k, v in values.items() if k not in used}
+    present = _names(fams)
+    unknown = sorted(set(numbers) - present)
     if unknown:
         raise ParseError(f"--at names unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(present))}")
-    return fams
+    if numbers:
+        fams = [f.substitute(numbers) for f in fams]
+        for f in fams:  # e.g. Categorical [1, 1/2, p_2]: no p_2 makes the probabilities sum to 1
+            if any(fact == sp.false for fact in f.facts()):
+                raise ParseError(f"--at leaves {f!r}, whose remaining symbolic parameters have no values inside "
+                                 "their open domains (e.g. probabilities that already sum to 1); give them numbers too")
+    return _renamed(fams, renames or {}, set(values))
+
+
+def _renamed(fams: list[Family], renames: dict[str, str], given: set[str]) -> list[Family]:
+    if not renames:
+        return fams
+    present = _names(fams)
+    for old in renames:
+        if old not in present:
+            if old in given:
+                raise ParseError(f"--rename {old}: {old} has a value from --at, so it is no longer a parameter")
+            raise ParseError(f"--rename names unknown parameter {old}; known: {', '.join(sorted(present))}")
+    final: dict[str, str] = {}
+    for name in sorted(present):
+        new = renames.get(name, name)
+        if new in final:
+            raise ParseError(f"--rename would give two parameters ({final[new]} and {name}) the same name {new!r}")
+        final[new] = name
+    out = []
+    for f in fams:
+        size_name, arrays = _shape(f)
+        if size_name is not None or arrays:
+            out.append(_rebuild(f, names=renames))
+        else:
+            out.append(f.renamed(renames))
+    return out
 
 
 def derivation_json(d: Derivation, notation: Notation) -> dict[str, Any]:
+    """A derivation as JSON data: ``expr`` is the value (in the notation's unit) where every one of
+    ``conditions`` holds; where one fails the quantity is +oo."""
+    bits = notation.log == "bits"
+    value, conds = shown(d, bits)
+    natural = dataclasses.replace(notation, log="log") if bits else notation
+    last = len(d.steps) - 1
     return {
         "quantity": d.quantity.value,
         "families": [f.name for f in d.families],
         "parameters": [{k: str(v) if not isinstance(v, tuple) else [str(x) for x in v] for k, v in f.params.items()}
                        for f in d.families],
-        "expr": sp.sstr(to_bits(d.expr) if notation.log == "bits" and d.expr.is_finite else d.expr),
+        "unit": "bits" if bits else "nats",
+        "expr": sp.sstr(value),
+        "conditions": conditions_sstr(conds),
+        "otherwise": "oo" if conds else None,
         "latex": derivation_latex(d, notation=notation),
-        "steps": [{"kind": s.kind.value, "latex": latex(s.expr, notation), "note": s.note} for s in d.steps],
+        "steps": [{"kind": s.kind.value,
+                   "latex": latex(s.expr, notation) if k == last and s.expr == d.expr else latex(s.expr, natural),
+                   "note": s.note + (" (in bits)" if bits and k == last and s.expr == d.expr else "")}
+                  for k, s in enumerate(d.steps)],
         "complete": d.is_complete,
         "assumptions": [sp.sstr(a) for a in d.assumptions],
     }
@@ -169,19 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _text(d: Derivation, args: argparse.Namespace, notation: Notation) -> str:
+    bits = notation.log == "bits"
     if args.format == "json":
         return json.dumps(derivation_json(d, notation), indent=2)
     if args.format in ("python", "c"):
-        return codegen(d, args.format, bits=notation.log == "bits").rstrip("\n")
+        return codegen(d, args.format, bits=bits).rstrip("\n")
     if args.format == "latex":
         return derivation_latex(d, steps=args.steps, env="align*" if args.steps else "equation*", notation=notation)
-    shown = d
-    if notation.log == "bits" and d.expr.is_finite:
-        from dataclasses import replace
-
-        last = replace(d.steps[-1], expr=to_bits(d.expr), note=d.steps[-1].note + " (in bits)")
-        shown = replace(d, steps=d.steps[:-1] + (last,))
-    return derivation_text(shown, steps=args.steps, unicode=args.format == "unicode")
+    return derivation_text(d, steps=args.steps, unicode=args.format == "unicode", bits=bits)
 
 
 #: exit status of ``symdiv check`` by verdict
@@ -190,10 +298,7 @@ CHECK_STATUS = {True: 0, False: 1, None: 3}
 
 def _check(args: argparse.Namespace) -> tuple[str, int]:
     names = [args.p] + ([args.q] if args.q else [])
-    fams = _families(names, parse_values(args.at))
-    renames = parse_names(args.rename)
-    if renames:
-        fams = [f.renamed(renames) for f in fams]
+    fams = _families(names, parse_values(args.at), parse_names(args.rename))
     v = check(args.claim, *fams, syntax=args.syntax)
     if args.format == "latex":
         text = v.latex(env="align*")
@@ -234,10 +339,7 @@ def _run(args: argparse.Namespace) -> str | None:
             write_sheet(args.output, notation)
             return None
         return formula_sheet(notation)
-    fams = _families(args.families, parse_values(args.at))
-    renames = parse_names(args.rename)
-    if renames:
-        fams = [f.renamed(renames) for f in fams]
+    fams = _families(args.families, parse_values(args.at), parse_names(args.rename))
     if args.command == "verify":
         if args.format in ("python", "c"):
             raise ParseError(f"--format {args.format} applies to entropy, ce and kl, not verify")
@@ -249,7 +351,8 @@ def _run(args: argparse.Namespace) -> str | None:
         if args.format == "latex":
             return verification_latex(v, env="align*", notation=notation)
         return verification_text(v, unicode=args.format == "unicode")
-    measure = {"entropy": entropy, "ce": cross_entropy, "kl": kl_divergence}[args.command]
+    measures: dict[str, Callable[..., Derivation]] = {"entropy": entropy, "ce": cross_entropy, "kl": kl_divergence}
+    measure = measures[args.command]
     return _text(measure(*fams), args, notation)
 
 
@@ -268,6 +371,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except OSError as exc:
         _fail(f"cannot write output: {exc}")
+    except RecursionError:
+        _fail("the expression is too deeply nested to process")
+    except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"internal error ({type(exc).__name__}{': ' + detail if detail else ''}); please report it")
     return status
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "XLogY",
     "XLog1PY",
     "Quot",
+    "OrInf",
     "LogGamma",
     "stable_form",
     "plain",
@@ -108,6 +109,16 @@ class LogGamma(sp.Function):
         return sp.loggamma(x)
 
 
+class OrInf(sp.Function):
+    """``value`` where ``condition`` holds, +oo elsewhere: a derivation's closed form under its
+    ``conditions`` (supports that nest, moments that exist), as the generated code evaluates it."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, value: sp.Expr, condition: sp.Basic, **kwargs: Any) -> sp.Expr:
+        return sp.Piecewise((value, condition), (sp.oo, True))
+
+
 class Quot(sp.Function):
     """``a/b`` kept as one quotient, so that ``(a/b)**2`` is not expanded into ``a**2/b**2``."""
 
@@ -125,6 +136,7 @@ def plain(expr: sp.Expr) -> sp.Expr:
     >>> plain(log1p(-x) + expm1(x))
     exp(x) + log(1 - x) - 1
     """
+    expr = expr.replace(lambda e: isinstance(e, OrInf), lambda e: sp.Piecewise((e.args[0], e.args[1]), (sp.oo, True)))
     return expr.replace(
         lambda e: isinstance(e, (XLogY, XLog1PY, Quot, LogGamma, log1p, expm1)),
         lambda e: (e.args[0] * sp.log(e.args[1]) if isinstance(e, XLogY)
@@ -676,6 +688,43 @@ def _check(d: Derivation, expr: sp.Expr, backend: str) -> None:
             raise UnsupportedError(f"{what}: {type(f).__name__} is not supported by the torch backend")
 
 
+def _conditions(d: Derivation) -> tuple[sp.Basic, ...] | None:
+    """The conditions under which ``d.expr`` is the value (+oo where one fails), or None when one
+    of them is False (the value is +oo everywhere)."""
+    if d.is_infinite:
+        return ()
+    out: list[sp.Basic] = []
+    for c in getattr(d, "conditions", ()):
+        c = sp.sympify(c)
+        if c == sp.false:
+            return None
+        if c != sp.true and c not in out:
+            out.append(c)
+    return tuple(out)
+
+
+def _conditions_note(d: Derivation) -> str:
+    conds = _conditions(d) or ()
+    return (f"the closed form holds where {' and '.join(sp.sstr(c) for c in conds)}; "
+            f"elsewhere {d.quantity.symbol} = +oo and the function returns inf")
+
+
+def _under_conditions(d: Derivation, expr: sp.Expr) -> sp.Expr:
+    """``expr`` where the derivation's conditions hold, +oo elsewhere; ``expr`` unchanged (and the
+    generated code as fast as before) when there are none."""
+    conds = _conditions(d)
+    if conds is None:
+        return sp.oo
+    if not conds:
+        return expr
+    what = f"{d.quantity.symbol} for {', '.join(map(repr, d.families))}"
+    for c in conds:
+        if not isinstance(c, (sp.Rel, sp.And, sp.Or, sp.Not)) or c.has(sp.Sum, sp.Integral, Expectation) \
+                or any(not isinstance(f, _ALLOWED) for f in c.atoms(sp.Function)):
+            raise UnsupportedError(f"{what}: its condition {sp.sstr(c)} is not supported by code generation")
+    return OrInf(expr, sp.And(*conds))
+
+
 def _is_class_sum(s: sp.Sum, sig: _Signature) -> bool:
     """A sum over all classes: Sum(f(p[i]), (i, 0, K - 1)) with K the length of an array argument."""
     if len(s.limits) != 1:
@@ -791,6 +840,7 @@ class _ArrayPrinter(_Mixin, NumPyPrinter):
 
     sum_call: ClassVar[str] = "numpy.sum({}, axis=-1, keepdims=True)"
     range_sum: ClassVar[str | None] = "range_sum"
+    inf: ClassVar[str] = "numpy.inf"
 
     def _print_Indexed(self, e: sp.Indexed) -> str:
         return self._print(e.base)
@@ -807,6 +857,24 @@ class _ArrayPrinter(_Mixin, NumPyPrinter):
 
     def _print_Max(self, e: sp.Expr) -> str:
         return self._minmax(e, "maximum")
+
+    def _print_Relational(self, e: sp.Expr) -> str:  # infix: numpy, torch and jax arrays all compare so
+        lhs = self.parenthesize(e.lhs, PRECEDENCE["Relational"])
+        rhs = self.parenthesize(e.rhs, PRECEDENCE["Relational"])
+        return f"({lhs} {e.rel_op} {rhs})"
+
+    def _print_And(self, e: sp.Expr) -> str:
+        return "(" + " & ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Or(self, e: sp.Expr) -> str:
+        return "(" + " | ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Not(self, e: sp.Expr) -> str:
+        return f"(~{self._print(e.args[0])})"
+
+    def _print_OrInf(self, e: sp.Expr) -> str:
+        value, cond = e.args
+        return f"{self._module}.where({self._print(cond)}, {self._arg(value)}, {self.inf})"
 
     def _print_Sum(self, e: sp.Sum) -> str:
         if _is_class_sum(e, self.sig):
@@ -834,6 +902,7 @@ class _NumpyPrinter(_ArrayPrinter):
 
 class _TorchPrinter(_ArrayPrinter):
     _module = "torch"
+    inf = "float('inf')"
     sum_call = "torch.sum({}, dim=-1, keepdim=True)"
     range_sum = None
     names: ClassVar[dict[str, str]] = {
@@ -852,6 +921,7 @@ class _TorchPrinter(_ArrayPrinter):
 
 class _JaxPrinter(_ArrayPrinter):
     _module = "jnp"
+    inf = "jnp.inf"
     sum_call = "jnp.sum({}, axis=-1, keepdims=True)"
     range_sum = None
     names: ClassVar[dict[str, str]] = {
@@ -880,6 +950,12 @@ class _PythonPrinter(_Mixin, PythonCodePrinter):
     def _print_Indexed(self, e: sp.Indexed) -> str:
         return f"{self._print(e.base)}[{', '.join(self._print(i) for i in e.indices)}]"
 
+    def _print_OrInf(self, e: sp.Expr) -> str:  # the value is computed only where the conditions hold
+        value, cond = e.args
+        return f"({self._print(value)} if {self._print(cond)} else {self.inf})"
+
+    inf: ClassVar[str] = "math.inf"
+
     def _range(self, lo: sp.Expr, hi: sp.Expr) -> str:
         stop = self._print(hi + 1) if (hi + 1).free_symbols <= set(self.sig.counts) else f"int({self._print(hi)}) + 1"
         start = self._print(lo) if lo.is_Integer else f"int({self._print(lo)})"
@@ -898,6 +974,8 @@ class _MpmathPrinter(_Mixin, MpmathPrinter):
         "digamma": "mpmath.digamma", "erf": "mpmath.erf", "erfc": "mpmath.erfc",
     }
     _print_Indexed = _PythonPrinter._print_Indexed
+    _print_OrInf = _PythonPrinter._print_OrInf
+    inf = "mpmath.inf"
     _range = _PythonPrinter._range
 
     def _print_Float(self, e: sp.Float) -> str:
@@ -933,6 +1011,10 @@ class _CPrinter(_Mixin, C99CodePrinter):
 
     def _print_Indexed(self, e: sp.Indexed) -> str:
         return f"{self._print(e.base)}[{self._print(e.indices[0])}]"
+
+    def _print_OrInf(self, e: sp.Expr) -> str:
+        value, cond = e.args
+        return f"(({self._print(cond)}) ? {self._print(value)} : INFINITY)"
 
     def _print_Pi(self, e: sp.Expr) -> str:
         return _literal(e)
@@ -1073,7 +1155,7 @@ def _vectorized(f: Callable[[float], float]) -> Callable[[Any], np.ndarray]:
     return g
 
 
-def range_sum(term: Callable[[int], Any], lo: Any, hi: Any) -> Any:
+def range_sum(term: Callable[[Any], Any], lo: Any, hi: Any) -> Any:
     """sum_{k=lo}^{hi} term(k) elementwise, where lo and hi are (arrays of) integers; numpy only.
 
     >>> range_sum(lambda k: k, 0, np.array([2, 3]))
@@ -1202,6 +1284,7 @@ def _plan(d: Derivation, backend: str, name: str | None, bits: bool, reserved: s
     if bits and not d.is_infinite:
         expr = expr / sp.log(2)
     _check(d, expr, backend)
+    expr = _under_conditions(d, expr)
     sig = _signature(d, d.expr)
     symbol_names: dict[sp.Basic, str] = {}
     taken: set[str] = set()
@@ -1267,6 +1350,8 @@ def _header(plan: _Plan, comment: str, bits: bool) -> list[str]:
     if d.assumptions:
         lines.extend(textwrap.wrap("assumptions: " + ", ".join(sp.sstr(a) for a in d.assumptions), 96,
                                    initial_indent="  ", subsequent_indent="      "))
+    if _conditions(d):
+        lines.extend(textwrap.wrap(_conditions_note(d), 96, initial_indent="  ", subsequent_indent="      "))
     if plan.sig.counts:
         arrays = ", ".join(plan.symbol_names[b] for b in plan.sig.symbols if plan.sig.is_array(b))
         lines.append(f"  {arrays}: sequences of the K class values (index 0 .. K-1)")
@@ -1438,6 +1523,8 @@ def _doc(plan: _Plan, backend: str, bits: bool) -> str:
     lines.append(f"{d.quantity.symbol} = {sp.sstr(d.expr)}")
     if d.assumptions:
         lines.append("Assumptions: " + ", ".join(sp.sstr(a) for a in d.assumptions))
+    if _conditions(d):
+        lines.append(_conditions_note(d)[0].upper() + _conditions_note(d)[1:])
     lines.append("")
     lines.append(f"Arguments, positional in this order or by keyword: {names or '(none)'}.")
     arrays = [str(b) for b in plan.sig.symbols if plan.sig.is_array(b)]
@@ -1523,7 +1610,7 @@ def _wrap(core: Callable[..., Any], plan: _Plan, backend: str, source: str, bits
 
     def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         if sig.vectors and len(args) == len(sig.vectors) and not kwargs and len(args) != len(names):
-            values = []
+            values: list[Any] = []
             for group, a in zip(sig.vectors, args):
                 if backend in ("math", "mpmath"):
                     if len(a) != len(group):
@@ -1537,17 +1624,17 @@ def _wrap(core: Callable[..., Any], plan: _Plan, backend: str, source: str, bits
             return values
         if len(args) > len(names):
             raise TypeError(f"{plan.name}() takes {len(names)} argument(s) ({', '.join(names)}), got {len(args)}")
-        values = dict(zip(names, args))
+        by_name: dict[str, Any] = dict(zip(names, args))
         for k, v in kwargs.items():
             if k not in names:
                 raise TypeError(f"{plan.name}() got an unexpected argument {k!r}; arguments: {', '.join(names)}")
-            if k in values:
+            if k in by_name:
                 raise TypeError(f"{plan.name}() got multiple values for argument {k!r}")
-            values[k] = v
-        missing = [n for n in names if n not in values]
+            by_name[k] = v
+        missing = [n for n in names if n not in by_name]
         if missing:
             raise TypeError(f"{plan.name}() missing argument(s): {', '.join(missing)}")
-        return [values[n] for n in names]
+        return [by_name[n] for n in names]
 
     arrays = [sig.is_array(s) for s in sig.symbols]
 

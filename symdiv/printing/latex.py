@@ -29,12 +29,15 @@ from ..derivation import Derivation, Expectation, Quantity, StepKind
 from ..errors import InvalidParameterError, SymdivError, UnsupportedError
 from ..family import Family
 from ..support import FiniteAtoms, IntegerRange, RealInterval, RealSpace, SimplexSupport, Support
-from ..tidy import log2, negative_looking, to_bits
+from ..tidy import log2, negative_looking
+from .conditions import in_unit, mentioned, shown
 
 __all__ = [
     "Notation",
     "SymdivLatexPrinter",
     "latex",
+    "value_latex",
+    "conditions_latex",
     "derivation_latex",
     "verification_latex",
     "preamble",
@@ -304,14 +307,50 @@ class SymdivLatexPrinter(LatexPrinter):
 
 
 def latex(expr: sp.Expr, notation: Notation | None = None) -> str:
-    """``expr`` as LaTeX in symdiv's notation (bits converts the value itself)."""
+    r"""``expr`` as LaTeX in symdiv's notation; ``expr`` is a value in nats, which ``log="bits"``
+    converts to bits (divided by log 2, whether or not it has a logarithm: 1 nat is 1/ln 2 bits).
+
+    >>> import sympy as sp
+    >>> print(latex(sp.Integer(1), Notation(log="bits")))
+    \frac{1}{\ln 2}
+    """
     notation = notation or DEFAULT
     expr = sp.sympify(expr)
     if expr == sp.oo:
         return r"+\infty"
-    if notation.log == "bits" and expr.is_finite is not False and expr.has(sp.log):
-        expr = to_bits(expr)
-    return SymdivLatexPrinter(notation).doprint(expr)
+    return SymdivLatexPrinter(notation).doprint(in_unit(expr, notation.log == "bits"))
+
+
+def _natural(notation: Notation) -> Notation:
+    """The notation for things that are not values in nats (parameters, supports, conditions,
+    intermediate steps): bits writes them with the natural logarithm, unconverted."""
+    return dataclasses.replace(notation, log="log") if notation.log == "bits" else notation
+
+
+def _tex(expr: Any, notation: Notation) -> str:
+    """``expr`` as LaTeX, never converted to bits (parameters, bounds, conditions)."""
+    expr = sp.sympify(expr)
+    if expr == sp.oo:
+        return r"+\infty"
+    return SymdivLatexPrinter(_natural(notation)).doprint(expr)
+
+
+def conditions_latex(conds: Iterable[sp.Basic], notation: Notation | None = None) -> str:
+    r"""``a_{2} \leq a_{1} \text{ and } b_{1} \leq b_{2}``: the conditions joined by "and"."""
+    notation = notation or DEFAULT
+    return r" \text{ and } ".join(_tex(c, notation) for c in conds)
+
+
+def value_latex(d: Derivation, notation: Notation | None = None) -> str:
+    r"""The value of a derivation as LaTeX: its closed form, or with conditions a ``cases`` block
+    (the closed form if they hold, :math:`+\infty` otherwise), in the notation's unit."""
+    notation = notation or DEFAULT
+    value, conds = shown(d, bits=notation.log == "bits")
+    body = SymdivLatexPrinter(notation).doprint(value) if value != sp.oo else r"+\infty"
+    if not conds:
+        return body
+    return (r"\begin{cases} " + body + r" & \text{if } " + conditions_latex(conds, notation)
+            + r" \\ +\infty & \text{otherwise} \end{cases}")
 
 
 # -------------------------------------------------------------------- structure
@@ -344,33 +383,56 @@ _WHY = {
 }
 
 
-def _why(d: Derivation, k: int, notation: Notation) -> str:
+def _why(d: Derivation, k: int, notation: Notation, conds: tuple[sp.Basic, ...] = ()) -> str:
     step = d.steps[k]
+    stated = mentioned(step.note, conds)
+    if_ = (r"\text{ if } " + conditions_latex(stated, notation)) if stated else ""
     if step.kind is StepKind.LINEARITY:
         zero_log = r",\ 0 \log 0 = 0" if "0 log 0" in step.note else ""
         return _WHY[step.kind] + notation.expectation + zero_log
     if step.kind is StepKind.EXPECTATION:
-        return rf"\text{{table of {d.P.name}}}"
+        return rf"\text{{table of {d.P.name}}}" + (("," + if_) if if_ else "")
     if step.kind is StepKind.SUPPORT:
         if step.expr == sp.oo:
             return r"\operatorname{supp} P \not\subseteq \operatorname{supp} Q"
-        if d.quantity is Quantity.ENTROPY:
+        if d.quantity is Quantity.ENTROPY and not if_:
             return r"\text{over } \operatorname{supp} P"
-    return _WHY[step.kind]
+        if if_:
+            return _WHY[step.kind] + if_
+        if conds and "?" in step.note:  # conditional nesting the note does not spell out: say so
+            return _WHY[step.kind] + r"\text{ under the condition below}"
+        return _WHY[step.kind]
+    return _WHY[step.kind] + (("," + if_) if if_ else "")
 
 
 def derivation_latex(d: Derivation, steps: bool = False, env: str | None = None, label: str | None = None,
                      notation: Notation | None = None) -> str:
-    """The derivation as LaTeX: one equation, or (``steps=True``) one aligned line per step."""
+    r"""The derivation as LaTeX: one equation, or (``steps=True``) one aligned line per step.
+
+    A result that holds only under conditions (its ``conditions``; +oo where one fails) is
+    written as a ``cases`` block, in both forms:
+
+    >>> import symdiv as sd
+    >>> tex = sd.kl_divergence(sd.Uniform(0, "b_1"), sd.Uniform(0, "b_2")).latex()
+    >>> print(tex.replace(" & ", "\n  & "))
+    D_{\mathrm{KL}}(P \parallel Q) = \begin{cases} \log{\frac{b_{2}}{b_{1}}}
+      & \text{if } b_{1} \leq b_{2} \\ +\infty
+      & \text{otherwise} \end{cases}
+    """
     notation = notation or DEFAULT
     lhs = notation.quantity(d.quantity)
     if not steps:
-        return _wrap(f"{lhs} = {latex(d.expr, notation)}", env, label, multiline=False)
+        return _wrap(f"{lhs} = {value_latex(d, notation)}", env, label, multiline=False)
+    _, conds = shown(d)
+    natural = _natural(notation)
     lines: list[tuple[str, str]] = []
+    last = len(d.steps) - 1
     for k, step in enumerate(d.steps):
-        body = latex(step.expr, notation) if (notation.log != "bits" or k == len(d.steps) - 1) else \
-            latex(step.expr, dataclasses.replace(notation, log="log"))
-        why = _why(d, k, notation)
+        if k == last:
+            body = value_latex(d, notation)
+        else:
+            body = latex(step.expr, natural)
+        why = _why(d, k, notation, conds)
         if lines and lines[-1][0] == body:
             lines[-1] = (body, lines[-1][1] + r",\ " + why)
         else:
@@ -451,15 +513,15 @@ def family_latex(f: Family, notation: Notation | None = None) -> str:
 
     def value(v: Any) -> str:
         if isinstance(v, tuple):
-            return r"\left(" + ", ".join(latex(x, notation) for x in v) + r"\right)"
+            return r"\left(" + ", ".join(_tex(x, notation) for x in v) + r"\right)"
         if isinstance(v, sp.MatrixBase):
-            return latex(v, notation)
+            return _tex(v, notation)
         if isinstance(v, sp.IndexedBase):
             i = sp.Symbol("i")
             if not hasattr(f, "K"):  # pragma: no cover - every indexed family has K
-                return latex(v[i], notation)
-            return rf"\left({latex(v[i], notation)}\right)_{{i=0}}^{{{latex(f.K - 1, notation)}}}"
-        return latex(v, notation)
+                return _tex(v[i], notation)
+            return rf"\left({_tex(v[i], notation)}\right)_{{i=0}}^{{{_tex(f.K - 1, notation)}}}"
+        return _tex(v, notation)
 
     return rf"\mathrm{{{f.name}}}\left(" + ", ".join(value(v) for v in f.params.values()) + r"\right)"
 
@@ -469,18 +531,18 @@ def support_latex(s: Support, notation: Notation | None = None) -> str:
     if isinstance(s, RealInterval):
         if s.lo == -sp.oo and s.hi == sp.oo:
             return r"\R" if notation.macros else r"\mathbb{R}"
-        lo = r"-\infty" if s.lo == -sp.oo else latex(s.lo, notation)
-        hi = r"\infty" if s.hi == sp.oo else latex(s.hi, notation)
+        lo = r"-\infty" if s.lo == -sp.oo else _tex(s.lo, notation)
+        hi = r"\infty" if s.hi == sp.oo else _tex(s.hi, notation)
         return rf"\left({lo}, {hi}\right)"
     if isinstance(s, FiniteAtoms):
         return r"\{" + ", ".join(map(str, s.values)) + r"\}"
     if isinstance(s, IntegerRange):
-        hi = r"\dots" if s.hi == sp.oo else rf"\dots, {latex(s.hi, notation)}"
-        return rf"\{{{latex(s.lo, notation)}, {hi}\}}"
+        hi = r"\dots" if s.hi == sp.oo else rf"\dots, {_tex(s.hi, notation)}"
+        return rf"\{{{_tex(s.lo, notation)}, {hi}\}}"
     if isinstance(s, SimplexSupport):
-        return rf"\Delta^{{{latex(s.K - 1, notation)}}}"
+        return rf"\Delta^{{{_tex(s.K - 1, notation)}}}"
     if isinstance(s, RealSpace):
-        return (r"\R" if notation.macros else r"\mathbb{R}") + f"^{{{latex(s.k, notation)}}}"
+        return (r"\R" if notation.macros else r"\mathbb{R}") + f"^{{{_tex(s.k, notation)}}}"
     raise UnsupportedError(f"no LaTeX for support {s!r}")  # pragma: no cover
 
 
@@ -521,10 +583,10 @@ def latex_document(items: Iterable[Any], title: str | None = None, notation: Not
 
 def _param_latex(value: Any, notation: Notation) -> str:
     if isinstance(value, tuple):
-        return r"\left(" + ", ".join(latex(x, notation) for x in value) + r"\right)"
+        return r"\left(" + ", ".join(_tex(x, notation) for x in value) + r"\right)"
     if isinstance(value, sp.IndexedBase):
-        return latex(value[sp.Symbol("i")], notation)
-    return latex(value, notation)
+        return _tex(value[sp.Symbol("i")], notation)
+    return _tex(value, notation)
 
 
 def formula_sheet(notation: Notation | None = None) -> str:

@@ -10,6 +10,7 @@ import sympy as sp
 from ..derivation import Derivation
 from ..family import Family
 from ..verify import Verification
+from .conditions import in_unit, otherwise_text, shown
 
 __all__ = ["expr_text", "derivation_text", "verification_text", "families_text"]
 
@@ -39,16 +40,33 @@ def _block(lhs: str, body: str) -> str:
     return "\n".join((f"{lhs} = " if k == mid else pad) + line for k, line in enumerate(lines))
 
 
-def derivation_text(d: Derivation, steps: bool = False, unicode: bool = False) -> str:
+def derivation_text(d: Derivation, steps: bool = False, unicode: bool = False, bits: bool = False) -> str:
+    """The result (in bits with ``bits``), the conditions under which it holds (+oo where one
+    fails), the families, and with ``steps`` every step.
+
+    >>> import symdiv as sd
+    >>> print(derivation_text(sd.kl_divergence(sd.Uniform(0, "b_1"), sd.Uniform(0, "b_2"))))
+    KL(P || Q) = log(b_2/b_1)
+      if b_1 <= b_2; otherwise KL(P || Q) = +oo
+      where P = Uniform(a=0, b=b_1), Q = Uniform(a=0, b=b_2)
+    """
     lhs = _lhs(d, unicode)
-    out = [_block(lhs, expr_text(d.expr, unicode)), f"  where {_where(d.families)}"]
+    value, conds = shown(d, bits)
+    out = [_block(lhs, expr_text(value, unicode))]
+    if conds:
+        out.append("  " + otherwise_text(lhs, conds, unicode))
+    out.append(f"  where {_where(d.families)}")
     if not d.is_complete:
         out.append("  (incomplete: an expectation, integral or series has no closed form and stays explicit)")
     if steps:
         out.append("")
+        last = len(d.steps)
         for k, s in enumerate(d.steps, 1):
-            out.append(f"{k}. [{s.kind.value}] {s.note}")
-            out.extend("     " + line for line in _block("", expr_text(s.expr, unicode)).lstrip(" =").splitlines())
+            expr, note = s.expr, s.note
+            if k == last and bits and s.expr == d.expr:
+                expr, note = in_unit(s.expr, True), note + " (in bits)"
+            out.append(f"{k}. [{s.kind.value}] {note}")
+            out.extend("     " + line for line in _block("", expr_text(expr, unicode)).lstrip(" =").splitlines())
     return "\n".join(out)
 
 
@@ -58,7 +76,9 @@ def verification_text(v: Verification, unicode: bool = False) -> str:
            f"  where {_where(v.derivations[0].families)}",
            f"  residual H(P,Q) - KL(P||Q) - H(P) reduces to: {expr_text(v.reduced, unicode)}"]
     for d in v.derivations:
-        out.append(f"  {_lhs(d, unicode)} = {expr_text(d.expr)}")
+        value, conds = shown(d)
+        line = f"  {_lhs(d, unicode)} = {expr_text(value)}"
+        out.append(line + (f"  ({otherwise_text(_lhs(d, unicode), conds, unicode)})" if conds else ""))
     out.append(f"  numeric check: max |residual| = {sp.Float(ev.max_abs_residual, 5)} at {ev.points} random "
                f"point(s), mpmath {ev.dps} digits")
     if ev.witness is not None:
