@@ -124,7 +124,10 @@ class Derivation:
         return self.families[-1]
 
     def __str__(self) -> str:
-        return f"{self.quantity.symbol} = {self.expr}"
+        text = f"{self.quantity.symbol} = {self.expr}"
+        if self.conditions and self.expr != sp.oo:
+            text += f" if {' and '.join(sp.sstr(c) for c in self.conditions)}; otherwise +oo"
+        return text
 
     def latex(self, steps: bool = False, env: str | None = None, label: str | None = None,
               notation: Any = None) -> str:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from .budget import within_budget
 from .derivation import P_NAME, Expectation, Step, StepKind
+from .explicit import has_huge_numbers
 from .family import Family, X
 from .tidy import hide_opaque, tidy
 
@@ -58,7 +60,7 @@ def decompose(expr: sp.Expr | Sequence[sp.Expr], x: sp.Basic = X) -> list[tuple[
         coeff, g = term.as_independent(x, as_Add=False)
         if isinstance(g, sp.Sum):
             inner = sp.Add(*(c * b for c, b in decompose(g.function, x)))
-            _add(groups, sp.Sum(inner, *g.limits), coeff)
+            _add(groups, g.func(inner, *g.limits), coeff)
         elif _infinite(coeff) or g == 1 or not _needs_expand(g):
             _add(groups, g, coeff)
         else:
@@ -93,7 +95,7 @@ def _linear(P: Family, terms: list[tuple[sp.Expr, sp.Expr]], dist: sp.Symbol) ->
         elif isinstance(g, sp.Sum):
             inner = sp.Add(*(ci * Expectation(bi, dist) if bi != 1 else ci
                              for ci, bi in decompose(g.function, x)))
-            out.append(c * sp.Sum(inner, *g.limits))
+            out.append(c * g.func(inner, *g.limits))
         else:
             out.append(c * Expectation(g, dist))
     return sp.Add(*out), notes, infinite
@@ -203,9 +205,15 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
         if conditions:
             detail += "; valid when " + ", ".join(sp.sstr(c) for c in conditions)
         steps.append(Step(_KIND[source], substituted, f"{note}: {detail}"))
-    result = tidy(substituted)
-    if result != substituted and not _same_value(substituted, result, P, families, (*stated, *conditions)):
-        result = substituted  # a rewrite that changed the value is dropped (see _same_value)
+    def tidied() -> sp.Expr:
+        out = tidy(substituted)
+        if out != substituted and not _same_value(substituted, out, P, families, (*stated, *conditions)):
+            return substituted  # a rewrite that changed the value is dropped (see _same_value)
+        return out
+
+    # huge exact numbers (Binomial(10^12, p), (2/3)^(n - k)) can make SymPy's rewrites unbounded:
+    # then tidy runs within the work budget, and the untidied form stands if it runs out
+    result = within_budget(tidied, lambda _: substituted) if has_huge_numbers(substituted) else tidied()
     if result != steps[-1].expr:
         steps.append(Step(StepKind.TIDY, result, "collect terms, combine logarithms and complete squares"))
     return ExpectationResult(tuple(steps), result, complete, tuple(dict.fromkeys(conditions)))

@@ -11,7 +11,7 @@ ordering terms for printing) is bounded and right:
   Euler-Maclaurin, and so is a slowly decaying infinite tail (``mpmath.nsum``'s extrapolation
   gets 1/k^2 from k = 20001 on wrong by a factor of 45);
 * an integral is split at powers of ten around 0 and at the kinks of ``|a x + b|``, and ``exp`` is
-  evaluated as the nearest power of two beyond +-10^6 (a Gumbel's exp(-exp(-x)) at x = -10^40 would otherwise
+  0 or +inf beyond +-10^100 (a Gumbel's exp(-exp(-x)) at x = -10^40 would otherwise
   ask mpmath for e to millions of digits).
 """
 
@@ -24,30 +24,50 @@ import mpmath
 import sympy as sp
 from sympy.core.evalf import prec_to_dps
 
-__all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES"]
+__all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES", "safe_lambdify",
+           "has_huge_numbers"]
 
 #: the widest window of terms summed one by one; wider ones go to Euler-Maclaurin
 MAX_TERMS = 20000
-_HUGE = mpmath.mpf(10) ** 6
-_CAP = mpmath.mpf(10) ** 30
+_HUGE = mpmath.mpf(10) ** 100
 
 
 def _safe_exp(z: Any) -> Any:
-    """exp(z); beyond |z| = 10^6 the power of two nearest to it (relative error < 2, values below
-    10^-430000 or above 10^430000 where it cannot matter), computed without evaluating e to
-    |z| bits."""
+    """exp(z), exactly up to |z| = 10^100 (mpmath then needs ~330 extra bits, cheap); beyond, 0 or
+    +inf: there exp(z) is below 10^(-10^99) or above 10^(10^99), and computing it would ask mpmath
+    for e to |z| bits (a Gumbel's exp(-exp(-x)) at x = -10^40 hangs otherwise)."""
     if isinstance(z, mpmath.mpc) or not mpmath.isfinite(z) or abs(z) <= _HUGE:
         return mpmath.exp(z)
-    bits = max(min(z / mpmath.ln2, _CAP), -_CAP)  # |exponent| capped: 2^(+-10^30) is still 0 < . < oo
-    return mpmath.ldexp(mpmath.mpf(1), int(mpmath.floor(bits)))
+    return mpmath.inf if z > 0 else mpmath.mpf(0)
 
 
 #: lambdify modules: mpmath with an exp that saturates instead of computing e to huge precision
 SAFE_MODULES: list[Any] = [{"exp": _safe_exp}, "mpmath"]
 
 
+_BINOMIAL, _FACTORIAL, _POWER = (sp.Function(n) for n in ("symdiv_binomial", "symdiv_factorial", "symdiv_power"))
+_OPAQUE_NAMES = {"symdiv_binomial": mpmath.binomial, "symdiv_factorial": mpmath.factorial,
+                 "symdiv_power": mpmath.power, "exp": _safe_exp}
+
+
+def safe_lambdify(args: Any, body: sp.Expr) -> Callable[..., Any]:
+    """``sympy.lambdify`` to mpmath with no exact SymPy work on the way: binomial, factorial and
+    powers of numbers become opaque calls to mpmath's, all at once (SymPy's printer rewrites
+    binomial(10^12, k) through gamma(10^12 + 1), i.e. 10^12! exactly, and rebuilding
+    (2/3)**(n - k) * 3**(-k) multiplies out 3**n); exp saturates (see :func:`_safe_exp`)."""
+    opaque: dict[sp.Basic, sp.Basic] = {}
+    for f in body.atoms(sp.binomial, sp.factorial, sp.Pow):
+        if isinstance(f, sp.binomial):
+            opaque[f] = _BINOMIAL(*f.args)
+        elif isinstance(f, sp.factorial):
+            opaque[f] = _FACTORIAL(*f.args)
+        elif f.base.is_number and not f.exp.is_number:
+            opaque[f] = _POWER(f.base, f.exp)
+    return sp.lambdify(args, body.xreplace(opaque) if opaque else body, modules=[_OPAQUE_NAMES, "mpmath"])
+
+
 def _term_function(k: sp.Symbol, body: sp.Expr) -> Callable[[Any], Any]:
-    f = sp.lambdify(k, body, modules=SAFE_MODULES)
+    f = safe_lambdify(k, body)
 
     def term(n: Any) -> Any:
         value = f(n)
@@ -104,11 +124,27 @@ def sum_series(term: Callable[[Any], Any], lo: int, hi: Any, dps: int = 30) -> A
         up, end_up = walk(mode, 1, last)
         total = down + up
         if end_down > lo and abs(term(end_down)) > eps * abs(total):  # a window wider than MAX_TERMS
-            total += mpmath.sumem(term, [lo, end_down - 1])
+            total += _euler_maclaurin(term, lo, end_down - 1, peak_at_start=False)
         reached_end = last is not None and end_up >= last
         if not reached_end and abs(term(end_up)) > eps * abs(total):
-            total += mpmath.sumem(term, [end_up + 1, mpmath.inf if last is None else last])
+            total += _euler_maclaurin(term, end_up + 1, mpmath.inf if last is None else last, peak_at_start=True)
         return +total
+
+
+def _euler_maclaurin(term: Callable[[Any], Any], a: int, b: Any, peak_at_start: bool) -> Any:
+    """sum_{k=a}^{b} term(k) by Euler-Maclaurin, its integral split at distances 1, 2, 4, ... from the
+    end where the terms are largest (quadrature over [a, b] in one piece misses a narrow peak)."""
+    points, w = [], 1
+    span = mpmath.inf if b == mpmath.inf else b - a
+    while w < span and w < 2**80:
+        points.append(a + w if peak_at_start else b - w)
+        w *= 2
+    inner = sorted(points)
+    integral, q_err = mpmath.quad(term, [a, *inner, b], error=True)
+    value, em_err = mpmath.sumem(term, [a, b], integral=integral, error=True)
+    if q_err + em_err > mpmath.eps * 2**20 * max(abs(value), 1):
+        raise ArithmeticError(f"Euler-Maclaurin estimate not accurate enough (error ~ {mpmath.nstr(q_err + em_err, 3)})")
+    return value
 
 
 def integrate_numeric(f: Callable[[Any], Any], lo: Any, hi: Any, kinks: tuple[Any, ...] = (),
@@ -122,7 +158,12 @@ def integrate_numeric(f: Callable[[Any], Any], lo: Any, hi: Any, kinks: tuple[An
         marks = {mpmath.mpf(0)} | {s * mpmath.mpf(10) ** e for e in range(-3, 7) for s in (1, -1)}
         marks |= {mpmath.mpf(k) for k in kinks}
         inner = sorted(m for m in marks if lo_m < m < hi_m)
-        return mpmath.quad(f, [lo_m, *inner, hi_m])
+        value, err = mpmath.quad(f, [lo_m, *inner, hi_m], error=True)
+        if not mpmath.isfinite(value) or err > mpmath.mpf(10) ** (-dps) * max(abs(value), 1):
+            value, err = mpmath.quad(f, [lo_m, *inner, hi_m], error=True, maxdegree=10)
+            if not mpmath.isfinite(value) or err > mpmath.mpf(10) ** (-dps) * max(abs(value), 1):
+                raise ArithmeticError(f"quadrature not accurate enough (error ~ {mpmath.nstr(err, 3)})")
+        return value
 
 
 def _kinks_of(body: sp.Expr, x: sp.Symbol) -> tuple[Any, ...]:
@@ -135,6 +176,23 @@ def _kinks_of(body: sp.Expr, x: sp.Symbol) -> tuple[Any, ...]:
     return tuple(out)
 
 
+_HUGE_EXPONENT = 1000
+_HUGE_DIGITS = 60
+
+
+def has_huge_numbers(expr: sp.Expr) -> bool:
+    """Exact numbers or exponents large enough for SymPy to compute something enormous."""
+    for a in expr.atoms(sp.Rational):
+        if a.p.bit_length() > 3.33 * _HUGE_DIGITS or a.q.bit_length() > 3.33 * _HUGE_DIGITS:
+            return True
+    for pw in expr.atoms(sp.Pow):
+        coeff = pw.exp.as_coeff_Add()[0] if pw.exp.is_Add else pw.exp
+        if coeff.is_Number and abs(coeff) > _HUGE_EXPONENT:
+            return True
+    return any(lim[2].is_Integer and lim[2] > 10**6 for s in expr.atoms(sp.Sum) for lim in s.limits)
+
+
+
 class ExplicitIntegral(sp.Integral):
     """An integral kept explicit by the engine (no closed form found): its value is computed by
     :func:`integrate_numeric`, bounded and robust."""
@@ -144,8 +202,11 @@ class ExplicitIntegral(sp.Integral):
             return None
         x, lo, hi = self.limits[0]
         dps = prec_to_dps(prec)
-        f = sp.lambdify(x, self.function, modules=SAFE_MODULES)
-        value = integrate_numeric(f, lo, hi, _kinks_of(self.function, x), dps)
+        f = safe_lambdify(x, self.function)
+        try:
+            value = integrate_numeric(f, lo, hi, _kinks_of(self.function, x), dps)
+        except (ArithmeticError, ValueError, TypeError):  # no reliable value: stay unevaluated
+            return None
         return sp.Float(value, dps)
 
 
@@ -159,5 +220,8 @@ class ExplicitSum(sp.Sum):
         if not lo.is_Integer or not (hi.is_Integer or hi == sp.oo):
             return None
         dps = prec_to_dps(prec)
-        value = sum_series(_term_function(k, self.function), int(lo), mpmath.inf if hi == sp.oo else int(hi), dps)
+        try:
+            value = sum_series(_term_function(k, self.function), int(lo), mpmath.inf if hi == sp.oo else int(hi), dps)
+        except ArithmeticError:  # no reliable value: stay unevaluated rather than give a wrong one
+            return None
         return sp.Float(value, dps)

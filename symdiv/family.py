@@ -20,7 +20,7 @@ import sympy as sp
 from .budget import within_budget
 from .domains import Domain, to_expr
 from .errors import UnsupportedError
-from .explicit import SAFE_MODULES, ExplicitIntegral, ExplicitSum, sum_series
+from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, safe_lambdify, sum_series
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
 
@@ -231,7 +231,7 @@ class Family:
                 atoms = supp.values if isinstance(supp, FiniteAtoms) else supp.atoms()
                 total = sp.Add(*(resolve(g.subs(X, a)) * self.density(sp.Integer(a)) for a in atoms))
                 return mpmath.mpf(sp.N(total, dps + 10))
-            f = sp.lambdify(X, resolve(g) * self.density(X), modules=SAFE_MODULES)
+            f = safe_lambdify(X, resolve(g) * self.density(X))
             if isinstance(supp, IntegerRange):
                 hi = mpmath.inf if supp.hi == sp.oo else int(supp.hi)
                 return sum_series(f, int(supp.lo), hi, dps)
@@ -337,7 +337,10 @@ def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
         # an infinite or symbolic-length series: kept exact and explicit (SymPy's summation of
         # log k! series can run for minutes and finds no closed form); moments come from tables
         k = index_symbol(family.free_symbols)
-        return ExplicitSum((g * family.density(X)).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
+        density = family.density(X)
+        if has_huge_numbers(density):  # (2/3)**(10**12 - k): SymPy would multiply out 3**(10**12)
+            density = sp.exp(family.log_density(X))
+        return ExplicitSum((g * density).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
     assert isinstance(supp, RealInterval)
     integral = ExplicitIntegral(g * family.density(X), (X, supp.lo, supp.hi))
     return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated"))

@@ -613,7 +613,7 @@ def _stab(e: sp.Expr, ctx: _Context) -> sp.Expr:
     if e.is_Atom or isinstance(e, (sp.Indexed, sp.IndexedBase)):
         return e
     if isinstance(e, sp.Sum):
-        return sp.Sum(_stab(e.function, ctx.inside(e.limits)), *e.limits)
+        return e.func(_stab(e.function, ctx.inside(e.limits)), *e.limits)
     if e.is_Add:
         return _stab_add(e, ctx)
     if e.is_Mul:
@@ -678,7 +678,7 @@ def _check(d: Derivation, expr: sp.Expr, backend: str) -> None:
             raise UnsupportedError(
                 f"{what} is incomplete: it contains the infinite series {sp.sstr(plain(s))} (no closed form); "
                 f"backend {backend!r} cannot evaluate it; use to_function(backend='mpmath'), which sums it "
-                "with mpmath.nsum")
+                "from its largest terms outward (symdiv.explicit.sum_series)")
     for f in expr.atoms(sp.Function):
         if isinstance(f, sp.polygamma) and f.args[0] != 0:
             raise UnsupportedError(f"{what}: polygamma of order {f.args[0]} is not supported by code generation")
@@ -996,7 +996,8 @@ class _MpmathPrinter(_Mixin, MpmathPrinter):
     def _print_Sum(self, e: sp.Sum) -> str:
         if len(e.limits) == 1 and e.limits[0][2].is_finite is False:
             k, lo, _ = e.limits[0]
-            return f"mpmath.nsum(lambda {self._print(k)}: {self._print(e.function)}, [{self._print(lo)}, mpmath.inf])"
+            return (f"symdiv_series(lambda {self._print(k)}: {self._print(e.function)}, int({self._print(lo)}), "
+                    "mpmath.inf, mpmath.mp.dps)")
         body = self._print(e.function)
         loops = " ".join(f"for {self._print(k)} in {self._range(lo, hi)}" for k, lo, hi in reversed(e.limits))
         return f"mpmath.fsum({body} {loops})"
@@ -1256,7 +1257,7 @@ for _src in _PY_HELPERS.values():
 # ====================================================================== building source
 _RESERVED_PY = set(keyword.kwlist) | set(dir(builtins)) | {
     "math", "mpmath", "numpy", "torch", "jnp", "jss", "xlogy", "xlog1py", "digamma", "gammaln", "gamma",
-    "erf", "erfc", "range_sum", "K"}
+    "erf", "erfc", "range_sum", "K", "symdiv_series"}
 _RESERVED_C = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
     "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
@@ -1553,7 +1554,7 @@ def to_function(derivation: Derivation, backend: str = "numpy", *, bits: bool = 
       Categorical with symbols p_0..p_{K-1} takes the K arrays, or one array (..., K) per family.
     * ``"math"``: Python floats (the same code as ``codegen(derivation, "python")``).
     * ``"mpmath"``: mpmath numbers at the current ``mpmath.mp.dps``; infinite series are
-      summed with ``mpmath.nsum``.
+      summed from their largest terms outward (:func:`symdiv.explicit.sum_series`).
     * ``"torch"``, ``"jax"``: tensors (optional packages).
 
     Boundaries give limits (0 log 0 = 0); an infinite derivation gives inf. ``fn.source`` is the
@@ -1581,7 +1582,9 @@ def to_function(derivation: Derivation, backend: str = "numpy", *, bits: bool = 
     elif backend == "mpmath":
         plan = _plan(derivation, "mpmath", None, bits, _RESERVED_PY)
         source = _mpmath_source(plan)
-        ns: dict[str, Any] = {"mpmath": mpmath}
+        from .explicit import sum_series
+
+        ns: dict[str, Any] = {"mpmath": mpmath, "symdiv_series": sum_series}
         for h in _MP_HELPERS.values():
             exec(h, ns)  # our own fixed helper source
         core = _compile(source, plan.name, ns)

@@ -9,7 +9,7 @@ import mpmath
 import sympy as sp
 
 from .derivation import Expectation
-from .explicit import SAFE_MODULES, sum_series
+from .explicit import safe_lambdify, sum_series
 
 __all__ = ["substitute", "evaluate", "Evaluator"]
 
@@ -46,7 +46,7 @@ def _infinite_sums(expr: sp.Expr, dps: int) -> sp.Expr:
     with mpmath.workdps(dps + 10):
         for s in series:
             k, lo, hi = s.limits[0]
-            f = sp.lambdify(k, s.function, modules=SAFE_MODULES)
+            f = safe_lambdify(k, s.function)
             values[s] = sp.Float(sum_series(f, int(lo), mpmath.inf if hi == sp.oo else int(hi), dps), dps + 5)
     return expr.xreplace(values)
 

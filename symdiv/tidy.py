@@ -292,16 +292,16 @@ def _log_beta(expr: sp.Expr) -> sp.Expr:
 
 def _sum_part(sums: dict[tuple, list[sp.Expr]]) -> list[sp.Expr]:
     out = []
-    for limits, summands in sums.items():
+    for (kind, limits), summands in sums.items():
         inner = tidy(sp.Add(*summands))
         if inner == 0:
             continue
         factored = sp.factor_terms(inner)
         if factored != inner and ops(factored) < ops(inner):
             inner = factored
-        plain = sp.Sum(inner, *limits)
+        plain = kind(inner, *limits)
         if inner.could_extract_minus_sign():
-            out.append(_smallest([-sp.Sum(-inner, *limits), plain]))
+            out.append(_smallest([-kind(-inner, *limits), plain]))
         else:
             out.append(plain)
     return out
@@ -364,7 +364,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
             continue
         c, s = t.as_independent(sp.Sum, as_Add=False)
         if isinstance(s, sp.Sum):
-            sums.setdefault(s.limits, []).append(_expand_term(c * s.function))
+            sums.setdefault((s.func, s.limits), []).append(_expand_term(c * s.function))
             continue
         factors = sp.Mul.make_args(t)
         lg = [f for f in factors if isinstance(f, sp.log)]
@@ -426,7 +426,7 @@ def to_bits(expr: sp.Expr) -> sp.Expr:
         return sp.Add(*(to_bits(t) for t in expr.args))
     coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
     if isinstance(rest, sp.Sum):
-        return coeff * sp.Sum(to_bits(rest.function), *rest.limits)
+        return coeff * rest.func(to_bits(rest.function), *rest.limits)
     logs = [f for f in sp.Mul.make_args(expr) if isinstance(f, sp.log)]
     if len(logs) == 1 and not (expr / logs[0]).has(sp.log):
         return (expr / logs[0]) * log2(logs[0].args[0])

@@ -7,7 +7,8 @@ import sympy as sp
 from ..family import X
 
 __all__ = ["power_of_x", "exp_rate", "abs_center", "is_log_x", "is_log_one_minus_x", "EULER",
-           "power_log_of_x", "power_exp_of_x", "moment_derivative", "xlogx"]
+           "power_log_of_x", "power_exp_of_x", "moment_derivative", "xlogx",
+           "lgamma", "digamma", "gamma"]
 
 EULER = sp.EulerGamma
 
@@ -38,6 +39,30 @@ def abs_center(g: sp.Expr) -> sp.Expr | None:
         if coeff in (1, -1) and not (inner - coeff * X).has(X):
             return -(inner - coeff * X) * coeff
     return None
+
+
+#: numbers beyond which SymPy's exact evaluation of special functions is not attempted (loggamma of
+#: an integer n computes n! exactly, digamma(n) the harmonic number H_(n-1): unbounded work)
+_EXACT_LIMIT = 1000
+
+
+def _huge(z: sp.Expr) -> bool:
+    return bool(z.is_Rational and (abs(z.p) > _EXACT_LIMIT * z.q or z.q > _EXACT_LIMIT))
+
+
+def lgamma(z: sp.Expr) -> sp.Expr:
+    """log Gamma(z), kept unevaluated for large exact numbers."""
+    return sp.loggamma(z, evaluate=False) if _huge(z) else sp.loggamma(z)
+
+
+def digamma(z: sp.Expr) -> sp.Expr:
+    """psi(z) = polygamma(0, z), kept unevaluated for large exact numbers."""
+    return sp.polygamma(0, z, evaluate=False) if _huge(z) else sp.polygamma(0, z)
+
+
+def gamma(z: sp.Expr) -> sp.Expr:
+    """Gamma(z), kept unevaluated for large exact numbers."""
+    return sp.gamma(z, evaluate=False) if _huge(z) else sp.gamma(z)
 
 
 def xlogx(t: sp.Expr) -> sp.Expr:

@@ -7,7 +7,7 @@ import sympy as sp
 from ..domains import Positive
 from ..family import Family, Parameter
 from ..support import RealInterval
-from ._common import is_log_one_minus_x, is_log_x, power_of_x
+from ._common import digamma, gamma, is_log_one_minus_x, is_log_x, lgamma, power_of_x
 
 
 class Beta(Family):
@@ -35,7 +35,7 @@ class Beta(Family):
 
     def log_beta(self) -> sp.Expr:
         a, b = self.alpha, self.beta
-        return sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
+        return lgamma(a) + lgamma(b) - lgamma(a + b)
 
     def log_density(self, x: sp.Expr) -> sp.Expr:
         a, b = self.alpha, self.beta
@@ -54,9 +54,9 @@ class Beta(Family):
         if c is not None:
             if c.is_Integer and c > 0:
                 return sp.rf(a, c) / sp.rf(a + b, c)
-            return sp.gamma(a + c) * sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(a + b + c))
+            return gamma(a + c) * gamma(a + b) / (gamma(a) * gamma(a + b + c))
         if is_log_x(g):
-            return sp.polygamma(0, a) - sp.polygamma(0, a + b)
+            return digamma(a) - digamma(a + b)
         if is_log_one_minus_x(g):
-            return sp.polygamma(0, b) - sp.polygamma(0, a + b)
+            return digamma(b) - digamma(a + b)
         return None

@@ -7,7 +7,7 @@ import sympy as sp
 from ..domains import PositiveInteger, UnitInterval
 from ..family import Family, Parameter
 from ..support import IntegerRange
-from ._common import power_of_x
+from ._common import lgamma, power_of_x
 from .bernoulli import log_mass
 
 
@@ -39,7 +39,7 @@ class Binomial(Family):
 
     def log_density(self, x: sp.Expr) -> sp.Expr:
         n = self.n
-        log_choose = sp.loggamma(n + 1) - sp.loggamma(x + 1) - sp.loggamma(n - x + 1)
+        log_choose = lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1)
         return log_choose + x * log_mass(self.p) + (n - x) * log_mass(1 - self.p)
 
     def density(self, x: sp.Expr) -> sp.Expr:

@@ -7,7 +7,7 @@ import sympy as sp
 from ..domains import Positive
 from ..family import Family, Known, Parameter
 from ..support import RealInterval
-from ._common import EULER, exp_rate, is_log_x, power_of_x
+from ._common import EULER, exp_rate, gamma, is_log_x, power_of_x
 
 
 class Exponential(Family):
@@ -43,7 +43,7 @@ class Exponential(Family):
         lam = self.rate
         c = power_of_x(g)
         if c is not None:
-            return sp.factorial(c) / lam**c if c.is_Integer else Known(sp.gamma(1 + c) / lam**c, sp.Gt(c, -1))
+            return sp.factorial(c) / lam**c if c.is_Integer else Known(gamma(1 + c) / lam**c, sp.Gt(c, -1))
         if is_log_x(g):
             return -EULER - sp.log(lam)
         t = exp_rate(g)

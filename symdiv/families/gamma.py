@@ -7,7 +7,7 @@ import sympy as sp
 from ..domains import Positive
 from ..family import Family, Known, Parameter
 from ..support import RealInterval
-from ._common import exp_rate, is_log_x, power_of_x
+from ._common import digamma, exp_rate, gamma, is_log_x, lgamma, power_of_x
 
 
 class Gamma(Family):
@@ -35,11 +35,11 @@ class Gamma(Family):
 
     def log_density(self, x: sp.Expr) -> sp.Expr:
         a, b = self.shape, self.rate
-        return a * sp.log(b) + (a - 1) * sp.log(x) - b * x - sp.loggamma(a)
+        return a * sp.log(b) + (a - 1) * sp.log(x) - b * x - lgamma(a)
 
     def density(self, x: sp.Expr) -> sp.Expr:
         a, b = self.shape, self.rate
-        return b**a * x ** (a - 1) * sp.exp(-b * x) / sp.gamma(a)
+        return b**a * x ** (a - 1) * sp.exp(-b * x) / gamma(a)
 
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
@@ -50,9 +50,9 @@ class Gamma(Family):
         if c is not None:
             if c.is_Integer and c > 0:
                 return sp.rf(a, c) / b**c
-            return Known(sp.gamma(a + c) / (sp.gamma(a) * b**c), sp.Gt(a + c, 0))
+            return Known(gamma(a + c) / (gamma(a) * b**c), sp.Gt(a + c, 0))
         if is_log_x(g):
-            return sp.polygamma(0, a) - sp.log(b)
+            return digamma(a) - sp.log(b)
         t = exp_rate(g)
         if t is not None:
             return Known((1 - t / b) ** (-a), sp.Lt(t, b))

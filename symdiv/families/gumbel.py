@@ -8,7 +8,7 @@ import sympy as sp
 from ..domains import Positive, Real
 from ..family import Family, Known, Parameter
 from ..support import REALS, RealInterval
-from ._common import EULER, exp_rate, moment_derivative, power_exp_of_x, power_of_x
+from ._common import EULER, exp_rate, gamma, moment_derivative, power_exp_of_x, power_of_x
 
 
 class Gumbel(Family):
@@ -50,11 +50,11 @@ class Gumbel(Family):
             return (mu + EULER * b) ** 2 + sp.pi**2 * b**2 / 6
         t = exp_rate(g)
         if t is not None:
-            return Known(sp.gamma(1 - b * t) * sp.exp(t * mu), sp.Lt(b * t, 1))
+            return Known(gamma(1 - b * t) * sp.exp(t * mu), sp.Lt(b * t, 1))
         pe = power_exp_of_x(g)
         if pe is not None:  # derivatives of the moment generating function
             s = sp.Dummy("t")
-            return Known(moment_derivative(sp.gamma(1 - b * s) * sp.exp(s * mu), s, pe[0], pe[1]),
+            return Known(moment_derivative(gamma(1 - b * s) * sp.exp(s * mu), s, pe[0], pe[1]),
                          sp.Lt(b * pe[1], 1))
         return None
 

@@ -7,7 +7,7 @@ import sympy as sp
 from ..domains import Positive
 from ..family import Family, Parameter
 from ..support import RealInterval
-from ._common import EULER, is_log_x, power_of_x
+from ._common import EULER, gamma, is_log_x, power_of_x
 
 
 class HalfNormal(Family):
@@ -41,7 +41,7 @@ class HalfNormal(Family):
         s = self.sigma
         c = power_of_x(g)
         if c is not None:
-            return s**c * 2 ** (c / 2) * sp.gamma((c + 1) / 2) / sp.sqrt(sp.pi)
+            return s**c * 2 ** (c / 2) * gamma((c + 1) / 2) / sp.sqrt(sp.pi)
         if is_log_x(g):
             return sp.log(s) - (EULER + sp.log(2)) / 2
         return None

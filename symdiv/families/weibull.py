@@ -7,7 +7,7 @@ import sympy as sp
 from ..domains import Positive
 from ..family import Family, Known, Parameter
 from ..support import RealInterval
-from ._common import EULER, is_log_x, moment_derivative, power_log_of_x, power_of_x
+from ._common import EULER, gamma, is_log_x, moment_derivative, power_log_of_x, power_of_x
 
 
 class Weibull(Family):
@@ -48,12 +48,12 @@ class Weibull(Family):
         k, lam = self.k, self.lam
         c = power_of_x(g)
         if c is not None:
-            return lam**c * sp.gamma(1 + c / k)
+            return lam**c * gamma(1 + c / k)
         if is_log_x(g):
             return sp.log(lam) - EULER / k
         pl = power_log_of_x(g)
         if pl is not None:  # d^n/dc^n of E[X^c] = lam^c Gamma(1 + c/k)
             c = sp.Dummy("c")
-            return Known(moment_derivative(lam**c * sp.gamma(1 + c / k), c, pl[1], pl[0]),
+            return Known(moment_derivative(lam**c * gamma(1 + c / k), c, pl[1], pl[0]),
                          sp.Gt(pl[0], -k) if not (pl[0] + k).is_positive else sp.true)
         return None
