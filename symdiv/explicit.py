@@ -143,7 +143,7 @@ def _euler_maclaurin(term: Callable[[Any], Any], a: int, b: Any, peak_at_start: 
     integral, q_err = mpmath.quad(term, [a, *inner, b], error=True)
     value, em_err = mpmath.sumem(term, [a, b], integral=integral, error=True)
     if q_err + em_err > mpmath.eps * 2**20 * max(abs(value), 1):
-        raise ArithmeticError(f"Euler-Maclaurin estimate not accurate enough (error ~ {mpmath.nstr(q_err + em_err, 3)})")
+        raise ArithmeticError(f"Euler-Maclaurin not accurate enough (error ~ {mpmath.nstr(q_err + em_err, 3)})")
     return value
 
 

@@ -67,7 +67,7 @@ def gamma(z: sp.Expr) -> sp.Expr:
 
 def xlogx(t: sp.Expr) -> sp.Expr:
     """t log t with its limit 0 at t = 0 (an endpoint of a support at 0 or 1)."""
-    return sp.Integer(0) if t == 0 else t * sp.log(t)
+    return sp.Integer(0) if t.is_zero else t * sp.log(t)  # .is_zero: Float(0.0) != 0 in SymPy
 
 
 def is_log_x(g: sp.Expr) -> bool:

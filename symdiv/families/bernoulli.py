@@ -11,7 +11,7 @@ from ..support import FiniteAtoms
 
 def log_mass(p: sp.Expr) -> sp.Expr:
     """log of a probability, with log 0 = -oo (not SymPy's complex infinity)."""
-    if p == 0:
+    if p.is_zero:  # (Float(0.0) == 0 is False in SymPy)
         return -sp.oo
     # a bare symbol has nothing to evaluate: skip SymPy's (slow) evaluation attempt
     return sp.log(p, evaluate=False) if isinstance(p, sp.Symbol) else sp.log(p)

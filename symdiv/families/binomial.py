@@ -46,8 +46,8 @@ class Binomial(Family):
         return sp.binomial(self.n, x) * self.p**x * (1 - self.p) ** (self.n - x)
 
     def support(self) -> IntegerRange:
-        lo = self.n if self.p == 1 else sp.Integer(0)
-        return IntegerRange(lo, sp.Integer(0) if self.p == 0 else self.n)
+        lo = self.n if (self.p - 1).is_zero else sp.Integer(0)
+        return IntegerRange(lo, sp.Integer(0) if self.p.is_zero else self.n)
 
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         n, p = self.n, self.p

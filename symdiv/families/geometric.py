@@ -45,7 +45,7 @@ class Geometric(Family):
         return self.p * (1 - self.p) ** x
 
     def support(self) -> IntegerRange:
-        return IntegerRange(sp.Integer(0), sp.Integer(0) if self.p == 1 else sp.oo)
+        return IntegerRange(sp.Integer(0), sp.Integer(0) if (self.p - 1).is_zero else sp.oo)
 
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         p = self.p

@@ -6,8 +6,8 @@ import sympy as sp
 
 from ..domains import Positive
 from ..family import Family, Known, Parameter
-from ..support import RealInterval
-from ._common import is_log_x, power_of_x
+from ..support import RealInterval, decide_nonnegative
+from ._common import abs_center, is_log_x, power_of_x
 
 
 class Pareto(Family):
@@ -51,4 +51,10 @@ class Pareto(Family):
             return Known(a * m**c / (a - c), sp.Gt(a, c))
         if is_log_x(g):
             return sp.log(m) + 1 / a
+        center = abs_center(g)
+        if center is not None:  # |X - c| grows like X: finite exactly when E[X] is
+            if decide_nonnegative(m - center, {}) is True:  # X >= x_m >= c: |X - c| = X - c
+                return Known(a * m / (a - 1) - center, sp.Gt(a, 1))
+            if sp.Gt(a, 1) is sp.false:
+                return Known(sp.nan, sp.false)
         return None
