@@ -122,6 +122,9 @@ def within_budget(work: Callable[[], T], fallback: Callable[[BaseException | Non
             if not chunk:
                 break
             chunks.append(chunk)
+    except BaseException:  # interrupted (Ctrl-C, an alarm): the child must not outlive the call
+        reason = OutOfBudget("interrupted")
+        raise
     finally:
         os.close(read_end)
         if reason is not None:

@@ -30,6 +30,16 @@ as ``mu_1``; ``\lambda`` also finds a symbol declared as ``lam``. In LaTeX a run
 that is not a declared name is a product of one-letter names (``ab`` = a*b).
 ``e``, ``pi``, ``oo`` are constants unless declared as names; ``\pi``, ``\infty``, ``\mathrm{e}``.
 
+Numbers are exact: ``0.5`` is 1/2. A digit run (optionally with a decimal part) followed by ``e``
+or ``E`` and an optionally signed digit run is one number in scientific notation: ``5e-1`` = 1/2,
+``2.5E3`` = 2500, ``1e400`` = 10**400. An ``e`` not followed that way is Euler's number (or a
+declared name) as before: ``2e`` = 2*e, ``e-1`` = e - 1, ``2e^x`` = 2*e**x, ``2e_1`` = 2*e_1.
+
+Claims are read over the real numbers: every subexpression must have a real value. One that
+is undefined (``1/0``, ``0/0``, ``log(0)``, ``oo - oo``, ``gamma(0)``) or not real (``sqrt(-1)``,
+``log(-2)``, ``log(-sigma)`` for a positive ``sigma``) is a ParseError saying so, never a value to
+compare. ``oo`` written as such is +infinity (and ``loggamma`` at a pole is +oo, as in SymPy).
+
 Operator precedence to know about:
 
 * A derivative (text ``d/dmu_2``, LaTeX ``\frac{\partial}{\partial \mu_2}`` or ``\frac{d}{d\mu_2}``)
@@ -40,7 +50,11 @@ Operator precedence to know about:
 
 Limits: at most 4000 characters, 100 nested levels (brackets, fractions, arguments, signs,
 exponents), 50 digits per number; numbers that SymPy would have to build with more than a few
-thousand bits (``9^9^9``, ``gamma(10^40)``) are rejected instead of computed.
+thousand bits (``9^9^9``, ``gamma(10^40)``, ``1e5000``) are rejected instead of computed. So is
+what would overflow every numeric check: an exponent above 1000 in absolute value on a
+non-numeric base (``sigma_1^(10^10)``), exp of a number above 10**4000 (``exp(exp(10^4))``), and
+exponentials stacked more than two deep (``exp(exp(exp(x)))``, ``x^(y^(z^w))``).
+:func:`check_expression` applies the same rules to an expression built elsewhere.
 """
 
 from __future__ import annotations
@@ -51,13 +65,15 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import NamedTuple
 
+import mpmath
 import sympy as sp
 
 from .domains import make_name
 from .errors import ParseError
 from .symbols import P_NAME, Q_NAME
 
-__all__ = ["ENTROPY", "KL", "P", "Q", "MAX_LENGTH", "MAX_DEPTH", "parse_claim", "parse_expression"]
+__all__ = ["ENTROPY", "KL", "P", "Q", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT_VALUE", "MAX_EXP_ARGUMENT", "MAX_TOWER",
+           "parse_claim", "parse_expression", "check_expression", "build_problem"]
 
 #: ``H(P)`` is the entropy of P, ``H(P, Q)`` the cross-entropy of Q relative to P.
 ENTROPY = sp.Function("H")
@@ -70,19 +86,32 @@ MAX_LENGTH = 4000
 MAX_DEPTH = 100
 _MAX_DIGITS = 50
 _MAX_BITS = 4000  # largest integer (numerator/denominator) the parser lets SymPy build
+_MAX_DECIMAL_EXPONENT = 1204  # 10**1204 < 2**4000 < 10**1205
 _MAX_ROOT_BITS = 1000  # SymPy factors the base of a fractional power: keep it small
-_MAX_EXPONENT = 1000  # largest exponent of an irrational number such as sqrt(2) or 1 + I
+_MAX_EXPONENT = 1000  # largest exponent of an irrational number such as sqrt(2), or of a non-numeric base
 _MAX_SPECIAL_ARG = 1000  # gamma(n), digamma(n), ... evaluate exactly: keep n small
+#: the largest |y log|x|| in x**y that is evaluated (SymPy makes x**y an exact number of about
+#: 1.44 |y log|x|| bits when x and y are rational)
+MAX_EXPONENT_VALUE = 10**6
+#: the largest |x| in exp(x) that is evaluated (mpmath reduces x modulo log 2 with log2|x| extra bits;
+#: exp(exp(100)) is cheap, exp(exp(exp(100))) would need 10**43 bits)
+MAX_EXP_ARGUMENT = 10**4000
+#: how many exponentials may be stacked: exp(exp(x)) is fine, exp(exp(exp(x))) is refused
+MAX_TOWER = 2
 
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
+#: a decimal number, with an optional exponent: 5e-1, 2.5E3, .5e+2 (an 'e' must be followed by an
+#: optionally signed digit to belong to the number, so 2e, 2e^x and 2e_1 keep their meaning)
+_NUM = r"(?P<num>(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+_NUM_RE = re.compile(r"(?P<mantissa>[0-9.]+)(?:[eE](?P<exponent>[-+]?[0-9]+))?", re.ASCII)
 _TEXT_RE = re.compile(
-    r"(?P<ws>\s+)|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?P<ws>\s+)|" + _NUM +
     r"|(?P<word>[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))*)"
     r"|(?P<op>\*\*|\|\||[-+*/^(),=|‖−·×])",
     re.ASCII,
 )
 _LATEX_RE = re.compile(
-    r"(?P<ws>\s+)|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)|(?P<word>[A-Za-z]+)"
+    r"(?P<ws>\s+)|" + _NUM + r"|(?P<word>[A-Za-z]+)"
     r"|(?P<cmd>\\(?:[A-Za-z]+|[{}|,;:! ]))|(?P<op>\*\*|\|\||[-+*/^(),=|_{}\[\]‖−·×])",
     re.ASCII,
 )
@@ -153,9 +182,14 @@ def _tokenize(text: str, latex: bool, what: str) -> list[_Tok]:
             elif name not in _SKIP:
                 raise ParseError(f"cannot parse {what} at position {pos}: unknown LaTeX command '\\{name}'")
         elif kind == "num":
-            if len(s) - ("." in s) > _MAX_DIGITS:
+            mantissa = _NUM_RE.fullmatch(s).group("mantissa")  # type: ignore[union-attr]
+            if latex and toks and toks[-1][:2] == ("op", "_"):  # a subscript: x_1e2 is x_1 e 2, as before
+                s = mantissa
+            if len(mantissa) - ("." in mantissa) > _MAX_DIGITS:
                 raise ParseError(f"cannot parse {what} at position {pos}: number with more than {_MAX_DIGITS} digits")
             toks.append(_Tok("num", s, pos))
+            pos += len(s)
+            continue
         elif kind == "word":
             toks.append(_Tok("word", s.replace("{", "").replace("}", ""), pos))
         elif kind == "op":
@@ -167,6 +201,130 @@ def _tokenize(text: str, latex: bool, what: str) -> list[_Tok]:
 
 def _bits(r: sp.Rational) -> int:
     return max(abs(int(r.p)), int(r.q)).bit_length()
+
+
+# -- values the parser refuses to build (shared with check_expression) -----------------------------------
+def _short(e: sp.Basic) -> str:
+    text = sp.sstr(e)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    compound = isinstance(e, sp.Expr) and (e.is_Add or e.is_Mul or e.is_Pow or (e.is_Rational and not e.is_Integer)
+                                           or (e.is_Number and e.is_negative))
+    return f"({text})" if compound else text
+
+
+def _magnitude(c: sp.Expr) -> mpmath.mpf:
+    """|c| for a finite constant, to 15 digits (+inf when it cannot be evaluated)."""
+    try:
+        with mpmath.workdps(15):
+            if c.is_Rational:
+                return abs(mpmath.mpf(int(c.p)) / int(c.q))
+            re, im = (sp.Float(part, 15) for part in sp.N(c, 15).as_real_imag())
+            return mpmath.hypot(mpmath.mpf(re._mpf_), mpmath.mpf(im._mpf_))
+    except (ArithmeticError, TypeError, ValueError, AttributeError):
+        return mpmath.inf
+
+
+def _exp_problem(arg: sp.Expr) -> str | None:
+    """Why exp(arg) must not be built: a power too large in disguise, or a number beyond MAX_EXP_ARGUMENT."""
+    for term in sp.Add.make_args(arg):  # SymPy turns exp(c*log(b)) into b**c
+        c, rest = term.as_coeff_Mul()
+        if isinstance(rest, sp.log):
+            problem = _pow_problem(rest.args[0], c)
+            if problem:
+                return problem
+    if arg.is_number and arg.is_finite is not False and _magnitude(arg) > MAX_EXP_ARGUMENT:
+        return f"argument of exp too large: |{_short(arg)}| > 1e{len(str(MAX_EXP_ARGUMENT)) - 1}"
+    return None
+
+
+def _pow_problem(base: sp.Expr, exp: sp.Expr) -> str | None:
+    """Why base**exp must not be built: SymPy would evaluate it into a huge number (9^9^9,
+    sqrt(2)^(10^9), (2x)^(10^9)), or its value would overflow every numeric check (x^(10^10))."""
+    if base == sp.E:
+        return _exp_problem(exp)
+    if isinstance(base, sp.exp):  # SymPy makes exp(a)**b into exp(a*b), and that into x**c when a*b = c log x
+        return _exp_problem(base.args[0] * exp)
+    if exp.is_Rational:
+        magnitude = abs(int(exp.p)) // int(exp.q) + 1
+        # sqrt(2)^n or (1 + I)^n may be multiplied out; e^n and pi^n stay symbolic
+        too_big = magnitude > _MAX_EXPONENT and base.is_number and not base.is_Rational
+        too_big = too_big and base.is_algebraic is not False
+        for b in sp.Mul.make_args(base):
+            r = b if b.is_Rational else b.base if b.is_Pow and b.base.is_Rational else None
+            if r is not None and r not in (0, 1, -1):
+                too_big |= magnitude * _bits(r) > _MAX_BITS or (not exp.is_Integer and _bits(r) > _MAX_ROOT_BITS)
+        if too_big:
+            return "numeric power too large to evaluate exactly"
+        if not base.is_number and abs(exp) > _MAX_EXPONENT:
+            return f"exponent {_short(exp)} too large (at most {_MAX_EXPONENT} in absolute value)"
+        return None
+    if not exp.is_number or exp.is_finite is False or (base.is_number and base.is_finite is False):
+        return None  # a symbolic exponent: see _tower_problem (and the checks at sample points)
+    size = _magnitude(exp)
+    if not base.is_number:
+        if size > _MAX_EXPONENT:
+            return f"exponent {_short(exp)} too large (at most {_MAX_EXPONENT} in absolute value)"
+        return None
+    log_base = _magnitude(sp.log(sp.Abs(base))) if base != 0 else mpmath.mpf(0)
+    if size * max(1, log_base) > MAX_EXP_ARGUMENT:  # x**y with an irrational y: mpmath's exp(y log x)
+        return "numeric power too large to evaluate"
+    return None
+
+
+def _tower(e: sp.Basic) -> int:
+    """How many exponentials are stacked in ``e``: exp(x), and x**y with an exponent y that is not
+    a rational number, each count one level (exp(exp(x)): 2, x**(y**z): 2, x**2: 0)."""
+    if not e.args:
+        return 0
+    if isinstance(e, sp.exp):
+        return 1 + _tower(e.args[0])
+    if e.is_Pow and not e.exp.is_Rational:
+        return max(_tower(e.base), 1 + _tower(e.exp))
+    return max(_tower(a) for a in e.args)
+
+
+def _tower_problem(value: sp.Expr) -> str | None:
+    if _tower(value) > MAX_TOWER:
+        return (f"exponentials nested more than {MAX_TOWER} deep, such as exp(exp(exp(x))) or x^(y^(z^w)), "
+                "are not supported: their values overflow every numeric check")
+    return None
+
+
+#: the functions SymPy evaluates exactly at integers (gamma(n) = (n - 1)!, digamma(n) = H_{n-1} - gamma)
+_EXACT_AT_INTEGERS = (sp.gamma, sp.loggamma, sp.polygamma, sp.digamma, sp.beta, sp.factorial, sp.harmonic,
+                      sp.binomial, sp.zeta)
+
+
+def build_problem(func: type, args: tuple[sp.Basic, ...]) -> str | None:
+    """Why ``func(*args)`` must not be built (SymPy would evaluate it into a huge number or
+    overflow every numeric check), or None. For expressions rebuilt after a substitution, such as
+    digamma(10**10 - 1 + d/dx 2) once the derivative is 0.
+
+    >>> build_problem(sp.digamma, (sp.Integer(10**10),))
+    'argument of digamma too large (more than 1000)'
+    """
+    if func is sp.Pow:
+        return _pow_problem(*args)
+    if func is sp.exp:
+        return _exp_problem(args[0])
+    if issubclass(func, _EXACT_AT_INTEGERS) and any(a.is_Rational and abs(a) > _MAX_SPECIAL_ARG for a in args):
+        return f"argument of {func.__name__} too large (more than {_MAX_SPECIAL_ARG})"
+    return None
+
+
+def _value_problem(value: sp.Basic, desc: Callable[[], str]) -> str | None:
+    """Why a value just built is refused: too large a number, undefined (1/0, 0/0, log(0), oo - oo,
+    gamma(0)) or not real (sqrt(-1), log(-2), log(-sigma) for a positive sigma)."""
+    for term in sp.Add.make_args(value):  # SymPy distributes numbers over sums: look at every term
+        c = term.as_coeff_Mul()[0]
+        if c.is_Rational and _bits(c) > _MAX_BITS:
+            return f"number too large (more than {_MAX_BITS} bits)"
+    if value.has(sp.zoo, sp.nan):
+        return f"{desc()} is undefined"
+    if value.has(sp.I) or (isinstance(value, sp.Expr) and value.is_extended_real is False):
+        return f"{desc()} is not a real number"
+    return None
 
 
 class _Parser:
@@ -245,14 +403,14 @@ class _Parser:
             if t.text in ("^", "**"):
                 return self.power(left, self.sub(_INFIX[t.text] - 1), t)
             right = self.sub(_INFIX[t.text])
-            return self.checked(_BINARY[t.text](left, right), t)
-        return self.checked(left * self.sub(_IMPLICIT_BP), t)
+            return self.checked(_BINARY[t.text](left, right), t, lambda: f"{_short(left)} {t.text} {_short(right)}")
+        right = self.sub(_IMPLICIT_BP)
+        return self.checked(left * right, t, lambda: f"{_short(left)}*{_short(right)}")
 
     def nud(self) -> sp.Expr:
         t = self.take()
         if t.kind == "num":
-            f = Fraction(t.text)
-            return sp.Rational(f.numerator, f.denominator)
+            return self.number(t)
         if t.kind == "word":
             return self.latex_word(t) if self.latex else self.text_word(t)
         if t.kind == "cmd":
@@ -285,39 +443,40 @@ class _Parser:
         return items
 
     # -- numbers that must not explode ----------------------------------------------------
-    def checked(self, value: sp.Expr, t: _Tok) -> sp.Expr:
-        for term in sp.Add.make_args(value):  # SymPy distributes numbers over sums: look at every term
-            c = term.as_coeff_Mul()[0]
-            if c.is_Rational and _bits(c) > _MAX_BITS:
-                raise self.fail(f"number too large (more than {_MAX_BITS} bits)", t)
+    def number(self, t: _Tok) -> sp.Rational:
+        """A number token as an exact rational: 0.5 = 1/2, 5e-1 = 1/2, 1e400 = 10**400."""
+        m = _NUM_RE.fullmatch(t.text)
+        if m is None:  # pragma: no cover - the tokenizer only makes number tokens that match
+            raise self.fail(f"unexpected {_desc(t)}", t)
+        value = Fraction(m.group("mantissa"))
+        if m.group("exponent") is not None:
+            n = int(m.group("exponent"))
+            if abs(n) > _MAX_BITS:
+                raise self.fail(f"number {t.text} out of range (exact numbers have at most {_MAX_BITS} bits, "
+                                f"about 1e-{_MAX_DECIMAL_EXPONENT} to 1e{_MAX_DECIMAL_EXPONENT})", t)
+            value *= Fraction(10) ** n
+        r = sp.Rational(value.numerator, value.denominator)
+        if _bits(r) > _MAX_BITS:
+            raise self.fail(f"number {t.text} out of range (exact numbers have at most {_MAX_BITS} bits, "
+                            f"about 1e-{_MAX_DECIMAL_EXPONENT} to 1e{_MAX_DECIMAL_EXPONENT})", t)
+        return r
+
+    def checked(self, value: sp.Expr, t: _Tok, desc: Callable[[], str] | None = None) -> sp.Expr:
+        """``value`` just built at token ``t``, if it is a real number of sane size (``desc``: what was built)."""
+        problem = _value_problem(value, desc or (lambda: "this expression"))
+        if problem:
+            raise self.fail(problem, t)
         return value
 
-    def check_pow(self, base: sp.Expr, exp: sp.Expr, t: _Tok) -> None:
-        """Refuse powers SymPy would evaluate into huge numbers (9^9^9, sqrt(2)^(10^9), (2x)^(10^9))."""
-        if base == sp.E:
-            self.check_exp(exp, t)
-        if not exp.is_Rational:
-            return
-        magnitude = abs(int(exp.p)) // int(exp.q) + 1
-        # sqrt(2)^n or (1 + I)^n may be multiplied out; e^n and pi^n stay symbolic
-        too_big = magnitude > _MAX_EXPONENT and base.is_number and not base.is_Rational
-        too_big = too_big and base.is_algebraic is not False
-        for b in sp.Mul.make_args(base):
-            r = b if b.is_Rational else b.base if b.is_Pow and b.base.is_Rational else None
-            if r is not None and r not in (0, 1, -1):
-                too_big |= magnitude * _bits(r) > _MAX_BITS or (not exp.is_Integer and _bits(r) > _MAX_ROOT_BITS)
-        if too_big:
-            raise self.fail("numeric power too large to evaluate exactly", t)
-
-    def check_exp(self, arg: sp.Expr, t: _Tok) -> None:
-        for term in sp.Add.make_args(arg):  # SymPy turns exp(c*log(b)) into b**c
-            c, rest = term.as_coeff_Mul()
-            if isinstance(rest, sp.log):
-                self.check_pow(rest.args[0], c, t)
-
     def power(self, base: sp.Expr, exp: sp.Expr, t: _Tok) -> sp.Expr:
-        self.check_pow(base, exp, t)
-        return self.checked(sp.Pow(base, exp), t)
+        problem = _pow_problem(base, exp)
+        if problem:
+            raise self.fail(problem, t)
+        value = self.checked(sp.Pow(base, exp), t, lambda: f"{_short(base)}^{_short(exp)}")
+        problem = _tower_problem(value)
+        if problem:
+            raise self.fail(problem, t)
+        return value
 
     # -- names ------------------------------------------------------------------------------
     def lookup(self, name: str) -> sp.Expr | None:
@@ -397,7 +556,7 @@ class _Parser:
         if not (self.latex and self.at("_")):
             return None
         self.take()
-        braced, parts = self.at("{"), []
+        braced, parts = self.at("{"), list[str]()
         if braced:
             self.take()
         while not parts or (braced and not self.at("}")):
@@ -429,13 +588,15 @@ class _Parser:
             d = self.derivative_frac(t)
             if d is not None:
                 return d
-            num = self.arg()
-            return self.checked(num / self.arg(), t)
+            num, den = self.arg(), self.arg()
+            return self.checked(num / den, t, lambda: f"{_short(num)} / {_short(den)}")
         if c == "sqrt":
             n = None
             if self.at("["):
                 self.take()
                 n = self.group("]")[0]
+                if n == 0:
+                    raise self.fail("a root of order 0 is undefined", t)
             x = self.arg()
             return self.power(x, sp.Rational(1, 2) if n is None else 1 / n, t)
         if c in ("log", "ln"):
@@ -470,6 +631,8 @@ class _Parser:
             self.take()
             return self.group("}")[0]
         t = self.peek()
+        if t.kind == "num" and "e" in t.text.lower():
+            raise self.fail(f"a number with an exponent must be in braces here: {{{t.text}}}", t)
         if t.kind in ("num", "word") and len(t.text) > 1 and "." not in t.text:
             self.take()
             self.push_back(t, 1)
@@ -503,11 +666,15 @@ class _Parser:
             return self.derivative(args[0], args[1], t)
         if name in _SPECIAL and any(a.is_Rational and abs(a) > _MAX_SPECIAL_ARG for a in args):
             raise self.fail(f"argument of {name} too large (more than {_MAX_SPECIAL_ARG})", t)
-        if name == "exp":
-            self.check_exp(args[0], t)
-        if name == "sqrt":
-            self.check_pow(args[0], sp.Rational(1, 2), t)
-        return self.checked(build(*args), t)
+        problem = (_exp_problem(args[0]) if name == "exp" else
+                   _pow_problem(args[0], sp.Rational(1, 2)) if name == "sqrt" else None)
+        if problem:
+            raise self.fail(problem, t)
+        value = self.checked(build(*args), t, lambda: f"{name}({', '.join(sp.sstr(a) for a in args)[:60]})")
+        problem = _tower_problem(value) if name == "exp" else None
+        if problem:
+            raise self.fail(problem, t)
+        return value
 
     # -- quantities and derivatives ---------------------------------------------------------
     def quantity(self, name: str, t: _Tok) -> sp.Expr:
@@ -595,6 +762,45 @@ class _Parser:
         var = self.ident(name if sub is None else f"{name}_{sub}", v)
         self.expect("}")
         return self.derivative(self.sub(_PREFIX_BP) if inner is None else inner, var, t)
+
+
+def check_expression(expr: sp.Basic, what: str = "claim") -> None:
+    """Apply the parser's value rules to an expression built elsewhere (a claim given as a
+    ``sympy.Eq``): raise :class:`ParseError` when it is undefined, not real, holds a number
+    beyond the size limits, or stacks exponentials more than ``MAX_TOWER`` deep.
+
+    >>> x = sp.Symbol("x", positive=True)
+    >>> check_expression(sp.exp(x) + 1)
+    >>> check_expression(sp.log(-x))
+    Traceback (most recent call last):
+    symdiv.errors.ParseError: the claim is invalid: log(-x) is not a real number
+    """
+    def fail(problem: str) -> ParseError:
+        return ParseError(f"the {what} is invalid: {problem}")
+
+    try:
+        for node in sp.postorder_traversal(expr):
+            if not isinstance(node, sp.Expr) or isinstance(node, sp.MatrixExpr):
+                continue
+            if node in (sp.zoo, sp.nan):
+                raise fail(f"it contains {node} (an undefined value)")
+            if node.is_Pow:
+                problem = _pow_problem(node.base, node.exp)
+            elif isinstance(node, sp.exp):
+                problem = _exp_problem(node.args[0])
+            else:
+                problem = None
+            if problem is None and node.is_Rational and _bits(node) > _MAX_BITS:
+                problem = f"number too large (more than {_MAX_BITS} bits)"
+            if problem is None and (node == sp.I or node.is_extended_real is False):
+                problem = f"{_short(node)} is not a real number"
+            if problem:
+                raise fail(problem)
+        problem = _tower_problem(expr) if isinstance(expr, sp.Expr) else None
+    except RecursionError:
+        raise fail("nested too deeply") from None
+    if problem:
+        raise fail(problem)
 
 
 def _parse(text: str, symbols: Mapping[str, sp.Expr] | None, syntax: str, what: str) -> sp.Basic:

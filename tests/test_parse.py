@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from symdiv.errors import ParseError, SymdivError
-from symdiv.parse import ENTROPY, KL, MAX_DEPTH, MAX_LENGTH, P, Q, parse_claim, parse_expression
+from symdiv.parse import ENTROPY, KL, MAX_DEPTH, MAX_LENGTH, P, Q, check_expression, parse_claim, parse_expression
 
 mu_1, mu_2, x = sp.symbols("mu_1 mu_2 x", real=True)
 sigma_1, sigma_2, alpha, beta, lam, p = sp.symbols("sigma_1 sigma_2 alpha beta lam p", positive=True)
@@ -181,6 +181,37 @@ REJECTED = [
     ("x = gamma(10^40)", "argument of gamma too large"),
     ("x = " + "*".join(["9" * 50] * 30), "number too large"),
     ("x = " + "9" * 51, "more than 50 digits"),
+    ("x = 1e5000", "number 1e5000 out of range (exact numbers have at most 4000 bits"),
+    ("x = 1e-1300", "number 1e-1300 out of range"),
+    (r"x = \frac1e5", "a number with an exponent must be in braces here: {1e5}"),
+    # undefined or not real: an error, never a value to compare
+    ("x = 1/0", "position 5: 1 / 0 is undefined"),
+    ("x = 0/0", "0 / 0 is undefined"),
+    ("x = x/(p - p)", "x / 0 is undefined"),
+    ("x = log(0)", "log(0) is undefined"),
+    ("x = oo - oo", "oo - oo is undefined"),
+    ("x = 0*oo", "0 * oo is undefined"),
+    ("x = gamma(0) + 1", "gamma(0) is undefined"),
+    ("x = digamma(-2)", "digamma(-2) is undefined"),
+    ("x = 0^(-1)", "0^(-1) is undefined"),
+    (r"x = \sqrt[0]{2}", "a root of order 0 is undefined"),
+    ("x = sqrt(-1)", "sqrt(-1) is not a real number"),
+    ("x = log(-2) + x", "log(-2) is not a real number"),
+    ("x = log(-sigma_1)", "log(-sigma_1) is not a real number"),
+    ("x = (-8)^(1/3)", "(-8)^(1/3) is not a real number"),
+    (r"x = \log(1 - \pi)", "log(1 - pi) is not a real number"),
+    # values that would overflow every numeric check
+    ("x = sigma_1^(10^10)", "exponent 10000000000 too large (at most 1000 in absolute value)"),
+    ("x = x^1001", "exponent 1001 too large"),
+    ("x = x^(-1001/1)", "exponent (-1001) too large"),
+    ("x = x^exp(10)", "exponent exp(10) too large"),
+    ("x = exp(exp(exp(100)))", "argument of exp too large: |exp(exp(100))| > 1e4000"),
+    ("x = exp(exp(10^4))", "argument of exp too large"),
+    ("x = 2^exp(10^4)", "numeric power too large to evaluate"),
+    ("x = exp(10^10)^log(2)", "numeric power too large to evaluate exactly"),  # SymPy: 2**(10**10)
+    ("x = exp(exp(exp(x)))", "exponentials nested more than 2 deep"),
+    ("x = e^(e^(e^x))", "exponentials nested more than 2 deep"),
+    ("x = sigma_1^(sigma_2^(x^p))", "exponentials nested more than 2 deep"),
     ("x = a\u202eb", "unexpected character '\\u202e'"),
     ("x = \x00", "unexpected character '\\x00'"),
     (r"x = \\", "unexpected character '\\\\'"),
@@ -195,6 +226,46 @@ def test_rejected(text: str, message: str) -> None:
     assert message in msg and "\n" not in msg
     assert msg.startswith(("cannot parse claim", "the claim"))
     assert isinstance(info.value, ValueError) and isinstance(info.value, SymdivError)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5e-1", sp.Rational(1, 2)),
+        ("2.5E3", sp.Integer(2500)),
+        ("1e-12", sp.Rational(1, 10**12)),
+        ("1e400", sp.Integer(10) ** 400),
+        (".5e1", sp.Integer(5)),
+        ("2e+1", sp.Integer(20)),
+        ("2e3x", 2000 * x),
+        ("2e-3 x", x / 500),
+        # an e/E not followed by an (optionally signed) digit is Euler's number, as before
+        ("2e", 2 * sp.E),
+        ("2E", 2 * sp.E),
+        ("e-1", sp.E - 1),
+        ("2e^x", 2 * sp.exp(x)),
+        ("2e-x", 2 * sp.E - x),
+        ("2 e_1", 2 * sp.Symbol("e_1")),
+        (r"\frac{1e3}{2}", sp.Integer(500)),
+        (r"2e-3\,x", x / 500),
+        (r"\mu_1e", mu_1 * sp.E),
+    ],
+)
+def test_scientific_notation(text: str, expected: sp.Expr) -> None:
+    """A digit run followed by e/E and an optionally signed digit run is one number (5e-1 was 5*e - 1)."""
+    syms = dict(SYMS, e_1=sp.Symbol("e_1"), x_1=sp.Symbol("x_1"))
+    assert parse_expression(text, syms) == expected
+
+
+def test_sides_built_elsewhere_get_the_same_rules() -> None:
+    """check_expression: the parser's rules for a claim given as a sympy.Eq."""
+    check_expression(sp.log(sigma_1) + sp.exp(sp.exp(mu_1)) + ENTROPY(P))
+    for bad, message in ((sp.zoo, "undefined"), (sp.log(-sigma_1), "not a real number"),
+                         (sigma_1 ** (10**10), "exponent 10000000000 too large"),
+                         (sp.exp(sp.exp(sp.exp(mu_1))), "nested more than 2 deep"),
+                         (sp.Integer(10) ** 5000, "number too large")):
+        with pytest.raises(ParseError, match=f"the claim is invalid: .*{message}"):
+            check_expression(bad)
 
 
 def test_expression_rejects_equals() -> None:
@@ -336,12 +407,44 @@ def to_latex(t: tuple) -> str:
             "abs": rf"\left|{arg}\right|"}[kind]
 
 
+def _exp_depth(e: sp.Basic) -> int:
+    inner = max((_exp_depth(a) for a in e.args), default=0)
+    return inner + 1 if isinstance(e, sp.exp) else inner
+
+
+def refusal(tree: tuple) -> str | None:
+    """The message the parser must give for a printed tree, decided from the tree's own values:
+    every subexpression must be a real number (not 1/0, log(0), sqrt(-1)), no more than two
+    exponentials stacked, and no exp of a number beyond 10**6."""
+    for kid in tree[1:]:
+        if isinstance(kid, tuple) and (why := refusal(kid)):
+            return why
+    value = build(tree)
+    if value.has(sp.zoo, sp.nan):
+        return "is undefined"
+    if value.has(sp.I) or value.is_extended_real is False:
+        return "is not a real number"
+    if tree[0] == "exp" and (arg := build(tree[1])).is_number and abs(sp.N(arg)) > 10**6:
+        return "argument of exp too large"
+    if _exp_depth(value) > 2:
+        return "exponentials nested more than 2 deep"
+    return None
+
+
 @given(TREES)
 def test_printed_expressions_parse_back(tree: tuple) -> None:
-    expected = build(tree)
+    why = refusal(tree)
     syms = {n: v[0] for n, v in NAMES.items()}
+    if why is not None:
+        for text, syntax in ((to_text(tree), "text"), (to_latex(tree), "latex")):
+            with pytest.raises(ParseError, match=why):
+                parse_expression(text, syms, syntax=syntax)
+        return
+    expected = build(tree)
     assert parse_expression(to_text(tree), syms, syntax="text") == expected
-    assert parse_expression(to_latex(tree), syms, syntax="latex") == expected
+    got = parse_expression(to_latex(tree), syms, syntax="latex")
+    # LaTeX's -(a)(b) is (-a)*b: SymPy may distribute the sign differently from -(a*b)
+    assert got == expected or sp.expand(got - expected) == 0
     assert parse_claim(f"KL(P||Q) = {to_text(tree)}", syms) == sp.Eq(KL(P, Q), expected, evaluate=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -14,6 +15,8 @@ from ..symbols import EngineSymbol
 #: The index of symbolic-K sums.
 INDEX = EngineSymbol("i", integer=True, nonnegative=True)
 CLASSES = PositiveInteger(2)
+#: the most entries an integer K makes explicit (symbols name_0 .. name_{K-1}); the benchmarks go to 1000
+MAX_EXPLICIT = 10_000
 
 
 class VectorFamily(Family):
@@ -24,17 +27,45 @@ class VectorFamily(Family):
 
     K: sp.Expr
     indexed: bool = False
+    #: the printed names of the summation indices of symbolic-K results (no user name may equal them)
+    index_names: ClassVar[tuple[str, ...]] = (str(INDEX),)
 
     @classmethod
     def symbolic(cls, name: str = "p", K: int | str | sp.Expr = "K") -> Any:
-        """Symbolic entries: the symbols name_0 .. name_{K-1} for an integer K; for a name or
-        symbol K, an ``IndexedBase`` name[i], i = 0..K-1 (results are sums over i)."""
+        """Symbolic entries: the symbols name_0 .. name_{K-1} for an integer K (at most
+        ``MAX_EXPLICIT``); for a name or symbol K, an ``IndexedBase`` name[i], i = 0..K-1 (results
+        are sums over i). Names that would print like the summation index (``i``) or like each other
+        are refused: ``Sum(p[i], (i, 0, i - 1))`` would read wrongly.
+
+        >>> import symdiv as sd
+        >>> sd.Categorical.symbolic("p", "i")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        symdiv.errors.InvalidParameterError: Categorical: parameter K = 'i' is invalid (the name i is the summation ...
+        """
         param = cls.parameters[0]
         k = to_expr(K, cls.name, "K", CLASSES)
         CLASSES.check(k, cls.name, "K")
         if k.is_Integer:
+            if int(k) > MAX_EXPLICIT:
+                raise InvalidParameterError(
+                    cls.name, "K", K, f"integers from 2 to {MAX_EXPLICIT}, or a name for a symbolic K",
+                    f"more than {MAX_EXPLICIT} explicit {cls.noun} (one symbol each); use a name such as 'K' "
+                    f"for a symbolic number of {cls.noun}")
             return cls([f"{name}_{j}" for j in range(int(k))])
         to_expr(name, cls.name, param.name, param.domain)  # validates the name
+        allowed = f"integers >= {CLASSES.minimum}, or a name other than {', '.join(cls.index_names)}"
+        for s in k.free_symbols:
+            if str(s) in cls.index_names:
+                raise InvalidParameterError(
+                    cls.name, "K", K, allowed,
+                    f"the name {s} is the summation index of symbolic-K results, so "
+                    f"Sum({name}[{s}], ({s}, 0, {k} - 1)) would read wrongly; choose another name, e.g. 'K'")
+            if str(s) == name:
+                raise InvalidParameterError(cls.name, param.name, name, f"a name other than {s}",
+                                            f"the number of {cls.noun} K is named {s} too")
+        if name in cls.index_names:
+            raise InvalidParameterError(cls.name, param.name, name, f"a name other than {', '.join(cls.index_names)}",
+                                        f"{name}[{name}] would read wrongly: {name} is the summation index")
         self = cls.__new__(cls)
         self.K, self.indexed = k, True
         self._values = (sp.IndexedBase(name, positive=True),)
@@ -64,6 +95,19 @@ class VectorFamily(Family):
         if self.indexed:
             return {self.vector} | self.K.free_symbols
         return super().free_symbols
+
+    def substitute(self, values: Mapping[str, Any]) -> Any:
+        """With a value for a symbolic K, the explicit family of that size (its entries name_0, ...)."""
+        if self.indexed and str(self.K) in values:
+            explicit = type(self).symbolic(str(self.vector), values[str(self.K)])
+            return explicit.substitute({k: v for k, v in values.items() if k != str(self.K)})
+        return super().substitute(values)
+
+    def renamed(self, names: Mapping[str, str]) -> Any:
+        if not self.indexed:
+            return super().renamed(names)
+        base, k = str(self.vector), str(self.K)
+        return type(self).symbolic(names.get(base, base), names.get(k, k) if isinstance(self.K, sp.Symbol) else self.K)
 
     def reparams(self) -> dict[sp.Symbol, sp.Expr]:
         out = super().reparams() if not self.indexed else {}

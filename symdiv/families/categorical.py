@@ -126,18 +126,6 @@ class Categorical(VectorFamily):
             return
         super()._sample_into(rng, point)
 
-    def substitute(self, values: Mapping[str, Any]) -> Categorical:
-        if self.indexed and str(self.K) in values:
-            explicit = Categorical.symbolic(str(self.probs), values[str(self.K)])
-            return explicit.substitute({k: v for k, v in values.items() if k != str(self.K)})
-        return super().substitute(values)  # type: ignore[return-value]
-
-    def renamed(self, names: Mapping[str, str]) -> Categorical:
-        if not self.indexed:
-            return super().renamed(names)  # type: ignore[return-value]
-        base, k = str(self.probs), str(self.K)
-        return Categorical.symbolic(names.get(base, base), names.get(k, k) if isinstance(self.K, sp.Symbol) else self.K)
-
     def at(self, point: Mapping[Any, Any]) -> Categorical:
         if not self.indexed:
             return super().at(point)  # type: ignore[return-value]

@@ -18,6 +18,7 @@ from ..errors import InvalidParameterError, InvalidParameterTypeError, Unsupport
 from ..family import XV, Parameter, Point
 from ..support import SimplexSupport
 from ..symbols import EngineSymbol
+from ._common import digamma, gamma, lgamma
 from ._vector import CLASSES as _CLASSES
 from ._vector import INDEX, VectorFamily
 
@@ -38,6 +39,7 @@ class Dirichlet(VectorFamily):
     variable = XV
     aliases = ("dir",)
     noun = "coordinates"
+    index_names = (str(INDEX), str(_J))
 
     def _convert(self, param: Parameter, value: Any) -> Any:
         if isinstance(value, (str, bytes, Mapping, set)) or value is None or not hasattr(value, "__iter__"):
@@ -72,19 +74,19 @@ class Dirichlet(VectorFamily):
     def log_density(self, x: sp.Expr) -> sp.Expr:
         if self.indexed:
             i = INDEX
-            return (sp.loggamma(self.total()) - sp.Sum(sp.loggamma(self.alpha[i]), (i, 0, self.K - 1))
+            return (lgamma(self.total()) - sp.Sum(lgamma(self.alpha[i]), (i, 0, self.K - 1))
                     + sp.Sum((self.alpha[i] - 1) * sp.log(x[i]), (i, 0, self.K - 1)))
         a = self.alpha
-        return (sp.loggamma(self.total()) - sp.Add(*(sp.loggamma(v) for v in a))
+        return (lgamma(self.total()) - sp.Add(*(lgamma(v) for v in a))
                 + sp.Add(*((v - 1) * sp.log(x[k]) for k, v in enumerate(a))))
 
     def density(self, x: sp.Expr) -> sp.Expr:
         if self.indexed:
             i = INDEX
-            return (sp.gamma(self.total()) / sp.Product(sp.gamma(self.alpha[i]), (i, 0, self.K - 1))
+            return (gamma(self.total()) / sp.Product(gamma(self.alpha[i]), (i, 0, self.K - 1))
                     * sp.Product(x[i] ** (self.alpha[i] - 1), (i, 0, self.K - 1)))
         a = self.alpha
-        return (sp.gamma(self.total()) / sp.Mul(*(sp.gamma(v) for v in a))
+        return (gamma(self.total()) / sp.Mul(*(gamma(v) for v in a))
                 * sp.Mul(*(x[k] ** (v - 1) for k, v in enumerate(a))))
 
     def support(self) -> SimplexSupport:
@@ -93,7 +95,7 @@ class Dirichlet(VectorFamily):
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         if isinstance(g, sp.log) and isinstance(g.args[0], sp.Indexed) and g.args[0].base == XV:
             (j,) = g.args[0].indices
-            return sp.polygamma(0, self.a(j)) - sp.polygamma(0, self.total())
+            return digamma(self.a(j)) - digamma(self.total())
         if isinstance(g, sp.Indexed) and g.base == XV:
             return self.a(g.indices[0]) / self.total()
         return None
