@@ -11,7 +11,7 @@ ordering terms for printing) is bounded and right:
   Euler-Maclaurin, and so is a slowly decaying infinite tail (``mpmath.nsum``'s extrapolation
   gets 1/k^2 from k = 20001 on wrong by a factor of 45);
 * an integral is split at powers of ten around 0 and at the kinks of ``|a x + b|``, and ``exp`` is
-  0 or +inf beyond +-10^100 (a Gumbel's exp(-exp(-x)) at x = -10^40 would otherwise
+  saturated at e^(+-10^100) beyond +-10^100 (a Gumbel's exp(-exp(-x)) at x = -10^40 would otherwise
   ask mpmath for e to millions of digits).
 """
 
@@ -30,15 +30,17 @@ __all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric",
 #: the widest window of terms summed one by one; wider ones go to Euler-Maclaurin
 MAX_TERMS = 20000
 _HUGE = mpmath.mpf(10) ** 100
+_HUGE_BITS = int(mpmath.mpf(10) ** 100 / mpmath.ln2)
 
 
 def _safe_exp(z: Any) -> Any:
-    """exp(z), exactly up to |z| = 10^100 (mpmath then needs ~330 extra bits, cheap); beyond, 0 or
-    +inf: there exp(z) is below 10^(-10^99) or above 10^(10^99), and computing it would ask mpmath
-    for e to |z| bits (a Gumbel's exp(-exp(-x)) at x = -10^40 hangs otherwise)."""
+    """exp(z), exactly up to |z| = 10^100 (mpmath then needs ~330 extra bits, cheap); beyond, e^(+-10^100):
+    exp(z) is then below 10^(-10^99) or above 10^(10^99), and computing it would ask mpmath for
+    e to |z| bits (a Gumbel's exp(-exp(-x)) at x = -10^40 hangs otherwise)."""
     if isinstance(z, mpmath.mpc) or not mpmath.isfinite(z) or abs(z) <= _HUGE:
         return mpmath.exp(z)
-    return mpmath.inf if z > 0 else mpmath.mpf(0)
+    # 2^(+-10^100 / log 2): still 0 < . < oo, so log(exp(z)) stays finite and 0 * log 0 is not nan
+    return mpmath.ldexp(mpmath.mpf(1), _HUGE_BITS if z > 0 else -_HUGE_BITS)
 
 
 #: lambdify modules: mpmath with an exp that saturates instead of computing e to huge precision
