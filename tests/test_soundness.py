@@ -389,7 +389,15 @@ def fast_point(fp: str, fq: str | None) -> tuple[Dist, Dist | None]:
     return next(iter_points(fp, fq, f"fast:{key}", 1, (regime,), cheap=True))
 
 
-@pytest.mark.parametrize(("measure", "fp", "fq"), CASES, ids=CASE_IDS)
+#: pairs whose derivation integrates (a few seconds each, measured with --durations): in the slow tier
+SLOW_PAIRS = {("Beta", "Gumbel"), ("Beta", "Laplace"), ("Beta", "LogNormal"), ("LogNormal", "Laplace"),
+              ("LogNormal", "Gumbel"), ("Gumbel", "Laplace"), ("Pareto", "LogNormal"), ("Weibull", "Gumbel"),
+              ("Weibull", "Laplace"), ("Gamma", "Laplace"), ("Gamma", "Gumbel"), ("HalfNormal", "Gumbel")}
+FAST_CASES = [pytest.param(*c, id=i, marks=[pytest.mark.slow] if (c[1], c[2]) in SLOW_PAIRS else [])
+              for c, i in zip(CASES, CASE_IDS)]
+
+
+@pytest.mark.parametrize(("measure", "fp", "fq"), FAST_CASES)
 def test_fast(measure: str, fp: str, fq: str | None) -> None:
     P, Q = fast_point(fp, fq)
     assert_clean([check_point(_case_id(measure, fp, fq), measure, P, Q, FAST_LIMIT)])
