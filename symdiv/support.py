@@ -14,7 +14,11 @@ from dataclasses import dataclass
 import sympy as sp
 
 __all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "SimplexSupport", "RealSpace",
-           "decide_nonnegative", "REALS"]
+           "decide_nonnegative", "REALS", "ATOM_LIMIT"]
+
+#: An integer range with more atoms than this is a series: never enumerated, summed as ``Sum``
+#: (an explicit Categorical is a :class:`FiniteAtoms`, always enumerated: its atoms are given).
+ATOM_LIMIT = 4096
 
 
 def decide_nonnegative(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr]) -> bool | None:
@@ -99,28 +103,87 @@ class RealInterval(Support):
 REALS = RealInterval()
 
 
+def _first(lo: sp.Expr) -> sp.Expr:
+    """The least integer >= lo (lo itself for an integer, an integer symbol or -oo)."""
+    return sp.ceiling(lo)
+
+
+def _last(hi: sp.Expr) -> sp.Expr:
+    """The greatest integer <= hi (hi itself for an integer, an integer symbol or oo)."""
+    return sp.floor(hi)
+
+
+def _infinite(bound: sp.Expr) -> bool:
+    return bool(bound.is_infinite) or bound in (sp.oo, -sp.oo)
+
+
+def _runs(values: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Maximal runs of consecutive integers in a set: {0, 1, 2, 5, 6} -> [(0, 2), (5, 6)]."""
+    out: list[tuple[int, int]] = []
+    for v in sorted(set(values)):
+        if out and v == out[-1][1] + 1:
+            out[-1] = (out[-1][0], v)
+        else:
+            out.append((v, v))
+    return out
+
+
 @dataclass(frozen=True)
 class IntegerRange(Support):
-    """The integers lo, lo+1, ..., hi (hi may be symbolic or oo)."""
+    """The integers lo, lo+1, ..., hi (hi may be symbolic or oo, lo may be -oo).
+
+    Bounds that are not integers stand for the integers between them (ceiling of lo, floor of hi).
+    """
 
     lo: sp.Expr
     hi: sp.Expr
     discrete = True
 
     def text(self) -> str:
-        hi = "\u2026" if self.hi == sp.oo else f"\u2026, {self.hi}"
-        return f"{{{self.lo}, {hi}}}"
+        lo, hi = _first(self.lo), _last(self.hi)
+        if lo == -sp.oo:
+            return "\u2124" if hi == sp.oo else f"{{\u2026, {hi}}}"
+        tail = "\u2026" if hi == sp.oo else f"\u2026, {hi}"
+        return f"{{{lo}, {tail}}}"
+
+    def size(self) -> sp.Expr:
+        """The number of atoms: an integer, a symbolic expression or oo."""
+        lo, hi = _first(self.lo), _last(self.hi)
+        if _infinite(lo) or _infinite(hi):
+            return sp.oo
+        return sp.Max(hi - lo + 1, 0) if (hi - lo).is_number else hi - lo + 1
 
     def atoms(self) -> tuple[int, ...] | None:
-        if self.lo.is_Integer and self.hi.is_Integer:
-            return tuple(range(int(self.lo), int(self.hi) + 1))
+        """The atoms when there are at most :data:`ATOM_LIMIT` of them; None for a series
+        (an infinite, symbolic-length or large range)."""
+        lo, hi = _first(self.lo), _last(self.hi)
+        if lo.is_Integer and hi.is_Integer and int(hi) - int(lo) < ATOM_LIMIT:
+            return tuple(range(int(lo), int(hi) + 1))
         return None
 
     def _subset(self, other: Support, reparams: Mapping[sp.Symbol, sp.Expr]) -> tuple[bool | None, list[sp.Basic]]:
+        lo, hi = _first(self.lo), _last(self.hi)
         if isinstance(other, IntegerRange):
-            return _all([_le(other.lo, self.lo, reparams), _le(self.hi, other.hi, reparams)])
-        atoms = self.atoms()
-        return (None, []) if atoms is None else FiniteAtoms(atoms)._subset(other, reparams)
+            return _all([_le(_first(other.lo), lo, reparams), _le(hi, _last(other.hi), reparams)])
+        assert isinstance(other, FiniteAtoms)
+        if _infinite(lo) or _infinite(hi):
+            return False, []  # infinitely many atoms are never inside a finite set
+        if lo.is_Integer and hi.is_Integer:
+            if int(hi) - int(lo) + 1 > len(set(other.values)):
+                return False, []
+            present = set(other.values)
+            return all(k in present for k in range(int(lo), int(hi) + 1)), []
+        # symbolic bounds: inside iff the whole range lies in one run of consecutive atoms
+        verdicts = [_all([_le(a, lo, reparams), _le(hi, b, reparams)])
+                    for a, b in _runs(tuple(int(v) for v in other.values))]
+        if any(v is True for v, _ in verdicts):
+            return True, []
+        open_runs = [conds for v, conds in verdicts if v is None]
+        if not open_runs:
+            return False, []
+        if len(open_runs) == 1:
+            return None, open_runs[0]
+        return None, [sp.Or(*(sp.And(*conds) for conds in open_runs))]
 
 
 @dataclass(frozen=True)
@@ -137,8 +200,11 @@ class FiniteAtoms(Support):
         if isinstance(other, FiniteAtoms):
             return set(self.values) <= set(other.values), []
         assert isinstance(other, IntegerRange)
+        if not self.values:
+            return True, []
         lo, hi = sp.Integer(min(self.values)), sp.Integer(max(self.values))
-        return _all([_le(other.lo, lo, reparams), _le(hi, other.hi, reparams)])
+        # a finite set lies in a range iff its least and greatest atoms do
+        return _all([_le(_first(other.lo), lo, reparams), _le(hi, _last(other.hi), reparams)])
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,15 @@ def test_wrong_number_of_parameters() -> None:
         sd.Normal(0)
 
 
-def test_undecidable_support_is_unsupported() -> None:
-    with pytest.raises(sd.UnsupportedError, match="cannot decide whether supp P") as info:
-        sd.kl_divergence(sd.Categorical.symbolic("p", "K"), sd.Bernoulli("q"))
+def test_incomparable_sample_spaces_are_unsupported() -> None:
+    """A vector against a scalar: a clear UnsupportedError (a ValueError), never a guess."""
+    with pytest.raises(sd.UnsupportedError, match="different sample spaces") as info:
+        sd.kl_divergence(sd.Dirichlet.symbolic("a", 3), sd.Beta("alpha", "beta"))
     assert isinstance(info.value, ValueError)
+
+
+def test_a_symbolic_range_against_atoms_is_conditional() -> None:
+    """Categorical with K classes inside Bernoulli's {0, 1}: finite exactly when K - 1 <= 1."""
+    d = sd.kl_divergence(sd.Categorical.symbolic("p", "K"), sd.Bernoulli("q"))
+    K = sp.Symbol("K", integer=True, positive=True)
+    assert d.conditions == (sp.LessThan(K - 1, 1),)
