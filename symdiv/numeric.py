@@ -15,7 +15,7 @@ __all__ = ["substitute", "evaluate", "Evaluator"]
 
 
 #: finite sums up to this many terms are expanded exactly; longer ones are summed numerically
-_EXPAND_LIMIT = 5000
+_EXPAND_LIMIT = 200
 
 
 def _expand_sums(expr: sp.Expr) -> sp.Expr:
