@@ -192,7 +192,7 @@ def has_huge_numbers(expr: sp.Expr) -> bool:
         coeff = pw.exp.as_coeff_Add()[0] if pw.exp.is_Add else pw.exp
         if coeff.is_Number and abs(coeff) > _HUGE_EXPONENT:
             return True
-    return any(lim[2].is_Integer and lim[2] > 10**6 for s in expr.atoms(sp.Sum) for lim in s.limits)
+    return any(lim[2].is_Integer and lim[2] > 4096 for s in expr.atoms(sp.Sum) for lim in s.limits)
 
 
 
