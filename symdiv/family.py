@@ -227,8 +227,9 @@ class Family:
         """
         with mpmath.workdps(dps + 10):
             supp = self.support()
-            if isinstance(supp, FiniteAtoms) or (isinstance(supp, IntegerRange) and supp.atoms() is not None):
-                atoms = supp.values if isinstance(supp, FiniteAtoms) else supp.atoms()
+            atoms = supp.values if isinstance(supp, FiniteAtoms) else (
+                supp.atoms() if isinstance(supp, IntegerRange) else None)
+            if atoms is not None:
                 total = sp.Add(*(resolve(g.subs(X, a)) * self.density(sp.Integer(a)) for a in atoms))
                 return mpmath.mpf(sp.N(total, dps + 10))
             f = safe_lambdify(X, resolve(g) * self.density(X))

@@ -69,9 +69,9 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, 
     result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=quantity is not Quantity.ENTROPY,
                                families=families, stated=conditions)
     assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
-    stated = () if quantity is Quantity.ENTROPY else tuple(dict.fromkeys((*conditions, *result.conditions)))
+    finiteness = () if quantity is Quantity.ENTROPY else tuple(dict.fromkeys((*conditions, *result.conditions)))
     return Derivation(quantity, families, tuple(steps) + result.steps, tuple(dict.fromkeys(assumptions)),
-                      result.complete, stated)
+                      result.complete, finiteness)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

@@ -218,10 +218,11 @@ class MultivariateNormal(Family):
                 for r in (value.tolist() if isinstance(value, sp.MatrixBase) else value)]
         if not rows or any(r is None or len(r) != len(rows) for r in rows):
             raise InvalidParameterError(self.name, "Sigma", _show(value), PositiveDefinite.text, "not a square matrix")
-        n = len(rows)
-        cells = [[to_expr(rows[i][j], self.name, f"Sigma[{i},{j}]", Real) for j in range(n)] for i in range(n)]
+        grid = [r for r in rows if r is not None]  # every row checked above
+        n = len(grid)
+        cells = [[to_expr(grid[i][j], self.name, f"Sigma[{i},{j}]", Real) for j in range(n)] for i in range(n)]
         for i in range(n):  # a diagonal entry given by name is a variance: a positive symbol
-            if isinstance(cells[i][i], sp.Symbol) and isinstance(rows[i][i], str):
+            if isinstance(cells[i][i], sp.Symbol) and isinstance(grid[i][i], str):
                 cells[i][i] = sp.Symbol(cells[i][i].name, positive=True)
         m = sp.ImmutableMatrix(cells)
         PositiveDefinite.check_matrix(m, self.name, "Sigma")
