@@ -169,7 +169,8 @@ def integrate_numeric(f: Callable[[Any], Any], lo: Any, hi: Any, kinks: tuple[An
         return value
 
 
-def _kinks_of(body: sp.Expr, x: sp.Symbol) -> tuple[Any, ...]:
+def kinks_of(body: sp.Expr, x: sp.Symbol) -> tuple[Any, ...]:
+    """Where ``body`` is not smooth in ``x``: the zeros of its |a x + b| terms (numbers only)."""
     out = []
     for a in body.atoms(sp.Abs):
         arg = sp.expand(a.args[0])
@@ -207,7 +208,7 @@ class ExplicitIntegral(sp.Integral):
         dps = prec_to_dps(prec)
         f = safe_lambdify(x, self.function)
         try:
-            value = integrate_numeric(f, lo, hi, _kinks_of(self.function, x), dps)
+            value = integrate_numeric(f, lo, hi, kinks_of(self.function, x), dps)
         except (ArithmeticError, ValueError, TypeError):  # no reliable value: stay unevaluated
             return None
         return sp.Float(value, dps)

@@ -20,7 +20,7 @@ import sympy as sp
 from .budget import within_budget
 from .domains import Domain, to_expr
 from .errors import UnsupportedError
-from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, safe_lambdify, sum_series
+from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
 
@@ -238,7 +238,7 @@ class Family:
                 return sum_series(f, int(supp.lo), hi, dps)
             assert isinstance(supp, RealInterval)
             points = self._quad_points(supp)
-            kinks = [mpmath.mpf(sp.N(k, dps + 10)) for k in _kinks(resolve(g))]
+            kinks = kinks_of(resolve(g), X)
             inner = sorted(set(points[1:-1]) | {k for k in kinks if points[0] < k < points[-1]})
             return mpmath.quad(f, [points[0], *inner, points[-1]])
 
@@ -269,17 +269,6 @@ class Family:
         atoms = supp.values if isinstance(supp, FiniteAtoms) else (
             supp.atoms() if isinstance(supp, IntegerRange) else None)
         return atoms is not None and all(g.subs(X, a) == 0 for a in atoms)
-
-
-def _kinks(g: sp.Expr) -> list[sp.Expr]:
-    """Where g is not smooth: the zeros of |a X + b| terms (numbers only)."""
-    out = []
-    for a in g.atoms(sp.Abs):
-        arg = sp.expand(a.args[0])
-        slope = arg.coeff(X)
-        if slope.is_number and slope != 0 and (arg - slope * X).is_number:
-            out.append(-(arg - slope * X) / slope)
-    return out
 
 
 def _domain_from_assumptions(s: sp.Symbol) -> Domain:
