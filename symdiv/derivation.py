@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
+from .errors import InvalidParameterError
 from .symbols import P_NAME
 
 if TYPE_CHECKING:
     from .family import Family
 
-__all__ = ["Quantity", "StepKind", "Step", "Derivation", "Expectation"]
+__all__ = ["Quantity", "StepKind", "Step", "Derivation", "Expectation", "MEASURES"]
 
 
 class Quantity(enum.Enum):
@@ -29,6 +30,11 @@ class Quantity(enum.Enum):
         return {"entropy": "H(P)", "cross_entropy": "H(P, Q)", "kl_divergence": "KL(P || Q)"}[self.value]
 
 
+#: each quantity's public function (families -> Derivation), registered by the module that derives
+#: it; value objects re-derive through it (``Derivation.at``) without importing upward
+MEASURES: dict[Quantity, Callable[..., Derivation]] = {}
+
+
 class StepKind(enum.Enum):
     """The closed set of step kinds."""
 
@@ -41,6 +47,8 @@ class StepKind(enum.Enum):
     SUM = "sum"
     TIDY = "tidy"
     UNEVALUATED = "unevaluated"
+    #: float parameters: the exact value (from their decimals) evaluated to 15 significant digits
+    EVALUATE = "evaluate"
 
 
 
@@ -114,6 +122,32 @@ class Derivation:
         if not self.conditions or self.expr == sp.oo:
             return self.expr
         return sp.Piecewise((self.expr, sp.And(*self.conditions)), (sp.oo, True))
+
+    def at(self, values: Mapping[Any, Any] | None = None, /, **kwargs: Any) -> Derivation:
+        """The same quantity re-derived with parameters given values (by name or symbol).
+
+        Use this, not ``expr.subs``, for boundary values: SymPy reads 0*log(0) as nan, while
+        the engine applies 0 log 0 = 0, decides supports and divergent moments, and evaluates
+        float parameters exactly.
+
+        >>> import symdiv as sd
+        >>> d = sd.entropy(sd.Bernoulli("p"))
+        >>> (p,) = d.P.free_symbols
+        >>> d.expr.subs(p, 0)
+        nan
+        >>> d.at(p=0).expr
+        0
+        >>> sd.kl_divergence(sd.Pareto("m_1", 3), sd.Pareto("m_2", 3)).at(m_1=1, m_2=2).expr
+        oo
+        """
+        given = {str(k): v for k, v in {**(values or {}), **kwargs}.items()}
+        known = {str(s) for f in self.families for s in f.free_symbols}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise InvalidParameterError(self.quantity.symbol, unknown[0], given[unknown[0]],
+                                        "a parameter of " + (", ".join(sorted(known)) or "no free parameter"),
+                                        "no such parameter")
+        return MEASURES[self.quantity](*(f.substitute(given) for f in self.families))
 
     @property
     def P(self) -> Family:

@@ -82,6 +82,11 @@ def to_expr(value: Any, family: str, param: str, domain: Domain) -> sp.Expr:
     )
 
 
+def decimal_rational(value: sp.Float) -> sp.Rational:
+    """The exact rational of the decimal a SymPy Float prints as (``Float(0.3)`` -> 3/10)."""
+    return sp.Rational(str(value))
+
+
 def _rand_rational(rng: random.Random, lo: Fraction, hi: Fraction, den: int = 1000) -> sp.Rational:
     a, b = math.ceil(lo * den), math.floor(hi * den)
     return sp.Rational(rng.randint(a, b), den)

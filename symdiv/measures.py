@@ -8,11 +8,13 @@ Derivations are cached (bounded, thread-safe) by the families' parameter signatu
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import replace
 
 import sympy as sp
 
 from .derivation import P_NAME as _P
-from .derivation import Derivation, Expectation, Quantity, Step, StepKind
+from .derivation import MEASURES, Derivation, Expectation, Quantity, Step, StepKind
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
 from .family import Family
@@ -69,9 +71,39 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, 
     result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=quantity is not Quantity.ENTROPY,
                                families=families, stated=conditions)
     assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
-    finiteness = () if quantity is Quantity.ENTROPY else tuple(dict.fromkeys((*conditions, *result.conditions)))
-    return Derivation(quantity, families, tuple(steps) + result.steps, tuple(dict.fromkeys(assumptions)),
+    finiteness = () if quantity is Quantity.ENTROPY else strongest((*conditions, *result.conditions))
+    return Derivation(quantity, families, tuple(steps) + result.steps, strongest(assumptions),
                       result.complete, finiteness)
+
+
+def strongest(conditions: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:
+    """The conditions without repeats, and of several numeric bounds on one symbol only the tightest.
+
+    >>> a = sp.Symbol("alpha", positive=True)
+    >>> strongest((a > 1, a > 2, a >= 2, a < 5))
+    (alpha > 2, alpha < 5)
+    """
+    def bound(c: sp.Basic) -> tuple[sp.Symbol, bool, sp.Expr, bool] | None:
+        if not isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)):
+            return None
+        c = c.canonical
+        if not isinstance(c.lhs, sp.Symbol) or not c.rhs.is_number or not c.rhs.is_extended_real:
+            return None
+        return c.lhs, isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)), c.rhs, isinstance(c, (sp.StrictGreaterThan, sp.StrictLessThan))
+
+    unique = tuple(dict.fromkeys(conditions))
+    best: dict[tuple[sp.Symbol, bool], tuple[sp.Expr, bool, sp.Basic]] = {}
+    for c in unique:
+        b = bound(c)
+        if b is None:
+            continue
+        sym, lower, value, strict = b
+        old = best.get((sym, lower))
+        tighter = old is None or bool(value > old[0] if lower else value < old[0]) or (value == old[0] and strict)
+        if tighter:
+            best[(sym, lower)] = (value, strict, c)
+    keep = {entry[2] for entry in best.values()}
+    return tuple(c for c in unique if bound(c) is None or c in keep)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
@@ -99,6 +131,33 @@ def _kl_divergence(P: Family, Q: Family) -> Derivation:
                    "KL(P || Q) = E_P[log p(X) - log q(X)]", 1)
 
 
+#: significant digits of the value returned for float parameters (a float carries about 15)
+FLOAT_DIGITS = 15
+
+
+def _exact_then_float(derive: Callable[..., Derivation], *families: Family) -> Derivation:
+    """Derive with float parameters read as exact decimals, then evaluate the value to 15 digits.
+
+    SymPy evaluates functions of floats as it builds them (log(0.3) becomes -1.20397...), so a
+    derivation in floats adds and subtracts rounded numbers: KL(Poisson(1e5) || Poisson(100001.0))
+    came out with 6 correct digits, a Binomial(10^6, 0.3) -> Poisson KL with 2. Exactly, the
+    closed form is evaluated by ``evalf``, which raises its precision until the digits it returns
+    are right. The step list keeps the exact derivation and ends with an EVALUATE step; the
+    families shown are the user's.
+    """
+    exact = tuple(f.exact() for f in families)
+    if all(e is f for e, f in zip(exact, families)):
+        return derive(*families)
+    d = derive(*exact)
+    value = d.expr
+    if not d.is_complete or value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        return replace(d, families=families)
+    numeric = sp.N(value, FLOAT_DIGITS)
+    note = ("parameters given as floats are the decimals they print as (e.g. 0.3 = 3/10); the exact "
+            f"value evaluated to {FLOAT_DIGITS} significant digits")
+    return replace(d, families=families, steps=(*d.steps, Step(StepKind.EVALUATE, numeric, note)))
+
+
 def entropy(P: Family) -> Derivation:
     """The (differential) entropy H(P) = -E_P[log p(X)], derived step by step.
 
@@ -106,7 +165,7 @@ def entropy(P: Family) -> Derivation:
     >>> sd.entropy(sd.Normal("mu", "sigma")).expr
     log(2*E*pi*sigma**2)/2
     """
-    return _entropy(_require_family(P, "P"))
+    return _exact_then_float(_entropy, _require_family(P, "P"))
 
 
 def cross_entropy(P: Family, Q: Family) -> Derivation:
@@ -118,7 +177,7 @@ def cross_entropy(P: Family, Q: Family) -> Derivation:
     >>> sd.cross_entropy(sd.Bernoulli("p"), sd.Bernoulli("q")).expr
     -p*log(q) + (p - 1)*log(1 - q)
     """
-    return _cross_entropy(_require_family(P, "P"), _require_family(Q, "Q"))
+    return _exact_then_float(_cross_entropy, _require_family(P, "P"), _require_family(Q, "Q"))
 
 
 def kl_divergence(P: Family, Q: Family) -> Derivation:
@@ -128,7 +187,11 @@ def kl_divergence(P: Family, Q: Family) -> Derivation:
     >>> sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")).expr
     p*log(p/q) + (1 - p)*log((1 - p)/(1 - q))
     """
-    return _kl_divergence(_require_family(P, "P"), _require_family(Q, "Q"))
+    return _exact_then_float(_kl_divergence, _require_family(P, "P"), _require_family(Q, "Q"))
+
+
+MEASURES.update({Quantity.ENTROPY: entropy, Quantity.CROSS_ENTROPY: cross_entropy,
+                 Quantity.KL_DIVERGENCE: kl_divergence})
 
 
 def clear_caches() -> None:

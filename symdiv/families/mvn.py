@@ -354,7 +354,9 @@ class MultivariateNormal(Family):
             return MultivariateNormal(list(point[self.mu]), sp.ImmutableMatrix(point[self.Sigma]).tolist()) \
                 if self.mu in point and self.Sigma in point else MultivariateNormal.symbolic(
                     self.mu.name, self.Sigma.name, k)
-        subs = {s: v for s, v in point.items() if isinstance(s, sp.Symbol)}
+        return self._xreplace({s: v for s, v in point.items() if isinstance(s, sp.Symbol)})
+
+    def _xreplace(self, subs: Mapping[sp.Basic, Any]) -> MultivariateNormal:
         return MultivariateNormal(list(self.mu.xreplace(subs)), self.Sigma.xreplace(subs).tolist())
 
 
