@@ -310,6 +310,7 @@ def _check(args: argparse.Namespace) -> tuple[str, int]:
             "counterexample": None if c is None else {
                 "point": {str(k): sp.sstr(val) for k, val in c.point.items()},
                 "lhs": mpmath.nstr(c.lhs, 25), "rhs": mpmath.nstr(c.rhs, 25), "dps": c.dps},
+            "conditions": [sp.sstr(cond) for cond in v.conditions], "reason": v.reason,
             "latex": v.latex(env=None),
         }, indent=2)
     else:

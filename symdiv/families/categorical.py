@@ -16,7 +16,7 @@ import sympy as sp
 
 from ..domains import Simplex, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError
-from ..family import Parameter, Point, X
+from ..family import Family, Parameter, Point, X
 from ..support import FiniteAtoms, IntegerRange, Support
 from ._vector import CLASSES as _CLASSES
 from ._vector import INDEX, VectorFamily
@@ -42,6 +42,14 @@ class Categorical(VectorFamily):
     -p_0*log(p_0) - p_1*log(p_1) - p_2*log(p_2)
     >>> sd.kl_divergence(sd.Categorical.symbolic("p", "K"), sd.Categorical.symbolic("q", "K")).expr
     Sum(log(p[i]/q[i])*p[i], (i, 0, K - 1))
+
+    Explicit vectors of different lengths live on {0, ..., K-1} for different K; the support rule
+    decides (a class of P that Q lacks makes KL(P || Q) = +oo unless its probability is 0):
+
+    >>> sd.kl_divergence(sd.Categorical([1/2, 1/2]), sd.Categorical([1/4, 1/4, 1/2])).expr
+    0.693147180559945
+    >>> sd.kl_divergence(sd.Categorical([1/4, 1/4, 1/2]), sd.Categorical([1/2, 1/2])).expr
+    oo
     """
 
     name = "Categorical"
@@ -125,6 +133,10 @@ class Categorical(VectorFamily):
                 point[p] = rest * v
             return
         super()._sample_into(rng, point)
+
+    def _check_pair(self, other: Family) -> None:
+        if self.indexed or getattr(other, "indexed", False):
+            super()._check_pair(other)  # symbolic K: the sums must run over the same classes
 
     def at(self, point: Mapping[Any, Any]) -> Categorical:
         if not self.indexed:

@@ -380,6 +380,7 @@ _WHY = {
     StepKind.INTEGRATE: r"\text{integrate against the density}",
     StepKind.TIDY: r"\text{simplify}",
     StepKind.UNEVALUATED: r"\text{no closed form}",
+    StepKind.EVALUATE: r"\text{evaluate (float parameters)}",
 }
 
 
@@ -471,6 +472,8 @@ def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None
     natural = dataclasses.replace(notation, log="log" if notation.log == "bits" else notation.log)
     claim = f"{latex(v.claim.lhs, natural)} &= {latex(v.claim.rhs, natural)}"
     verdict = {True: r"\text{proved}", False: r"\text{false}", None: r"\text{undecided}"}[v.holds]
+    if v.holds is True and v.conditions:
+        verdict += r"\text{ where }" + conditions_latex(v.conditions, natural)
     lines = [rf"{claim} && {verdict}"]
     if v.holds is True:
         for k, step in enumerate(v.proof):
@@ -480,7 +483,8 @@ def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None
         c = v.counterexample
         point = ",\\ ".join(f"{latex(k, natural)} = {latex(sp.Matrix(val) if isinstance(val, tuple) else val, natural)}"
                               for k, val in c.point.items())
-        lines.append(rf"&\text{{at }} {point}: && \text{{lhs}} = {sp.Float(c.lhs, 15)} \neq {sp.Float(c.rhs, 15)}"
+        where = rf"\text{{at }} {point}" if point else r"\text{at the given parameters}"
+        lines.append(rf"&{where}: && \text{{lhs}} = {sp.Float(c.lhs, 15)} \neq {sp.Float(c.rhs, 15)}"
                      r" = \text{rhs}")
     else:
         ev = v.evidence

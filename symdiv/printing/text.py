@@ -99,7 +99,7 @@ def verdict_text(v: Any) -> str:
     elif v.holds is False:
         c = v.counterexample
         out.append(f"  counterexample (exact point, both sides with mpmath at {c.dps} digits, confirmed at 50):")
-        out.append(f"    {', '.join(f'{k} = {val}' for k, val in c.point.items())}")
+        out.append(f"    {', '.join(f'{k} = {val}' for k, val in c.point.items()) or 'at the given parameters'}")
         out.append(f"    lhs = {sp.Float(c.lhs, 20)}")
         out.append(f"    rhs = {sp.Float(c.rhs, 20)}")
     else:
