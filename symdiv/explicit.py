@@ -23,6 +23,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 from sympy.core.evalf import prec_to_dps
+from sympy.core.relational import Relational
 
 __all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES", "safe_lambdify",
            "has_huge_numbers"]
@@ -78,9 +79,13 @@ def _term_function(k: sp.Symbol, body: sp.Expr) -> Callable[[Any], Any]:
     return term
 
 
-def sum_series(term: Callable[[Any], Any], lo: int, hi: Any, dps: int = 30) -> Any:
-    """sum_{k=lo}^{hi} term(k) (hi an int or mpmath.inf) for terms of one sign, to ``dps`` digits:
-    from the largest term outward until the terms are negligible."""
+def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> Any:
+    """sum_{k=lo}^{hi} term(k) (lo an int or -mpmath.inf, hi an int or mpmath.inf) for terms of one
+    sign, to ``dps`` digits: from the largest term outward until the terms are negligible."""
+    if lo == -mpmath.inf:  # two-sided: the negative integers as a second one-sided series
+        if hi == mpmath.inf or hi >= 0:
+            return sum_series(term, 0, hi, dps) + sum_series(lambda n: term(-n), 1, mpmath.inf, dps)
+        return sum_series(lambda n: term(-n), -int(hi), mpmath.inf, dps)
     with mpmath.workdps(dps + 15):
         eps = mpmath.mpf(10) ** (-(dps + 8))
         last = hi if hi != mpmath.inf else None
@@ -149,35 +154,96 @@ def _euler_maclaurin(term: Callable[[Any], Any], a: int, b: Any, peak_at_start: 
     return value
 
 
+def _bound(b: Any, dps: int) -> Any:
+    if isinstance(b, mpmath.mpf):
+        return b
+    if b in (sp.oo, -sp.oo):
+        return mpmath.inf if b == sp.oo else -mpmath.inf
+    return mpmath.mpf(sp.Float(sp.N(b, dps), dps)._mpf_)  # exact numbers such as -pi included
+
+
 def integrate_numeric(f: Callable[[Any], Any], lo: Any, hi: Any, kinks: tuple[Any, ...] = (),
                       dps: int = 30) -> Any:
-    """int_lo^hi f, split at powers of ten around 0 (both signs) and at ``kinks``."""
+    """int_lo^hi f, split at powers of ten around 0 (both signs) and at ``kinks``.
+
+    At a node within 10^-(dps/2) of a finite end where f is nan (0*log 0 of a density that
+    vanishes there, rounded to exactly 0) the integrand counts as 0, its limit; anything else
+    that is not finite is an error. An infinite end whose integrand does not visibly decay is an
+    error, never a number (:func:`_tail_decays`).
+    """
     with mpmath.workdps(dps + 10):
-        lo_m = -mpmath.inf if lo == -sp.oo else mpmath.mpf(sp.Float(lo, dps + 10)._mpf_) if not isinstance(
-            lo, mpmath.mpf) else lo
-        hi_m = mpmath.inf if hi == sp.oo else mpmath.mpf(sp.Float(hi, dps + 10)._mpf_) if not isinstance(
-            hi, mpmath.mpf) else hi
+        lo_m, hi_m = _bound(lo, dps + 10), _bound(hi, dps + 10)
+        near = mpmath.mpf(10) ** (-(dps // 2))
+
+        def g(t: Any) -> Any:
+            v = f(t)
+            if mpmath.isnan(v) and ((mpmath.isfinite(lo_m) and abs(t - lo_m) < near * max(1, abs(lo_m)))
+                                    or (mpmath.isfinite(hi_m) and abs(hi_m - t) < near * max(1, abs(hi_m)))):
+                return mpmath.mpf(0)
+            return v
+
         marks = {mpmath.mpf(0)} | {s * mpmath.mpf(10) ** e for e in range(-3, 7) for s in (1, -1)}
         marks |= {mpmath.mpf(k) for k in kinks}
         inner = sorted(m for m in marks if lo_m < m < hi_m)
-        value, err = mpmath.quad(f, [lo_m, *inner, hi_m], error=True)
-        if not mpmath.isfinite(value) or err > mpmath.mpf(10) ** (-dps) * max(abs(value), 1):
-            value, err = mpmath.quad(f, [lo_m, *inner, hi_m], error=True, maxdegree=10)
-            # mpmath's error estimates are pessimistic: half the digits asked for is still a sound value
-            if not mpmath.isfinite(value) or err > mpmath.mpf(10) ** (-(dps // 2)) * max(abs(value), 1):
-                raise ArithmeticError(f"quadrature not accurate enough (error ~ {mpmath.nstr(err, 3)})")
-        return value
+
+        def good(value: Any, err: Any, digits: int) -> bool:
+            return bool(mpmath.isfinite(value) and err <= mpmath.mpf(10) ** (-digits) * max(abs(value), 1))
+
+        if not (_tail_decays(g, 1) if hi_m == mpmath.inf else True) or not (
+                _tail_decays(g, -1) if lo_m == -mpmath.inf else True):
+            raise ArithmeticError("the integrand's tail does not decay like |x|^-1.05 or faster")
+        value, err = mpmath.quad(g, [lo_m, *inner, hi_m], error=True)
+        if good(value, err, dps):
+            return value
+        value, err = mpmath.quad(g, [lo_m, *inner, hi_m], error=True, maxdegree=10)
+        # mpmath's error estimates are pessimistic: half the digits asked for is still a sound value
+        if good(value, err, dps // 2):
+            return value
+        raise ArithmeticError(f"quadrature not accurate enough (error ~ {mpmath.nstr(err, 3)})")
+
+
+#: where a tail is sampled: |x| = 10^e (far beyond any scale a catalog density has)
+_TAIL_EXPONENTS = (40, 80, 160, 320)
+_NEGLIGIBLE = mpmath.mpf(10) ** -1000
+
+
+def _tail_decays(g: Callable[[Any], Any], side: int) -> bool:
+    """A necessary condition for int^{+-oo} g to converge, checked before quadrature (which can
+    return a finite number for a divergent integral): |x|^1.05 |g(x)| does not grow along
+    |x| = 10^40, 10^80, 10^160, 10^320. Tails of exp(-x) or x^-2 pass; 1/x, 1/(x log x) and
+    1/(x log(x)^2) fail (the last converges, but too slowly for a reliable value)."""
+    last = mpmath.inf
+    for e in _TAIL_EXPONENTS:
+        x = side * mpmath.mpf(10) ** e
+        try:
+            size = abs(mpmath.mpmathify(g(x)))
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+        if size < _NEGLIGIBLE:  # decayed (exp(-huge) saturates at a floor, see _safe_exp)
+            continue
+        v = size * abs(x) ** mpmath.mpf("1.05")
+        if not mpmath.isfinite(v) or v > last * (1 + mpmath.mpf(10) ** -6):
+            return False
+        last = v
+    return True
 
 
 def kinks_of(body: sp.Expr, x: sp.Symbol) -> tuple[Any, ...]:
-    """Where ``body`` is not smooth in ``x``: the zeros of its |a x + b| terms (numbers only)."""
+    """Where ``body`` is not smooth in ``x``: the zeros of its |a x + b| terms and the break points
+    x = c of its Piecewise conditions, Min and Max (numbers only)."""
     out = []
-    for a in body.atoms(sp.Abs):
-        arg = sp.expand(a.args[0])
+    args = [a.args[0] for a in body.atoms(sp.Abs)]
+    for pw in body.atoms(sp.Piecewise):
+        for _, cond in pw.args:
+            args += [r.lhs - r.rhs for r in cond.atoms(Relational) if r.has(x)] if cond.has(x) else []
+    for m in body.atoms(sp.Min, sp.Max):
+        args += [a - b for a in m.args for b in m.args if a is not b and (a - b).has(x)]
+    for arg in args:
+        arg = sp.expand(arg)
         slope = arg.coeff(x)
         if slope.is_number and slope != 0 and (arg - slope * x).is_number:
             out.append(mpmath.mpf(sp.Float(-(arg - slope * x) / slope, 40)._mpf_))
-    return tuple(out)
+    return tuple(dict.fromkeys(out))
 
 
 _HUGE_EXPONENT = 1000
@@ -221,11 +287,12 @@ class ExplicitSum(sp.Sum):
         if len(self.limits) != 1 or self.free_symbols:
             return None
         k, lo, hi = self.limits[0]
-        if not lo.is_Integer or not (hi.is_Integer or hi == sp.oo):
+        if not (lo.is_Integer or lo == -sp.oo) or not (hi.is_Integer or hi == sp.oo):
             return None
         dps = prec_to_dps(prec)
         try:
-            value = sum_series(_term_function(k, self.function), int(lo), mpmath.inf if hi == sp.oo else int(hi), dps)
+            value = sum_series(_term_function(k, self.function), -mpmath.inf if lo == -sp.oo else int(lo),
+                               mpmath.inf if hi == sp.oo else int(hi), dps)
         except ArithmeticError:  # no reliable value: stay unevaluated rather than give a wrong one
             return None
         return sp.Float(value, dps)

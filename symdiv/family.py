@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
@@ -19,10 +19,11 @@ import sympy as sp
 
 from .budget import within_budget
 from .domains import Domain, decimal_rational, to_expr
-from .errors import UnsupportedError
+from .errors import InvalidParameterTypeError, UnsupportedError
 from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
+from .tidy import erfc_form
 
 __all__ = ["X", "XV", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
 
@@ -73,7 +74,9 @@ class Family:
     def __init__(self, *values: Any) -> None:
         if len(values) != len(self.parameters):
             names = ", ".join(p.name for p in self.parameters)
-            raise TypeError(f"{self.name} takes {len(self.parameters)} parameter(s) ({names}), got {len(values)}")
+            raise InvalidParameterTypeError(self.name, "parameters", values,
+                                            f"{len(self.parameters)} parameter(s) ({names})",
+                                            f"{self.name} takes {len(self.parameters)}, got {len(values)}")
         self._values: tuple[Any, ...] = tuple(self._convert(p, v) for p, v in zip(self.parameters, values))
         self._symbol_domains: dict[sp.Symbol, Domain] = {}
         for p, v in zip(self.parameters, self._values):
@@ -257,7 +260,7 @@ class Family:
             f = safe_lambdify(X, resolve(g) * self.density(X))
             if isinstance(supp, IntegerRange):
                 hi = mpmath.inf if supp.hi == sp.oo else int(supp.hi)
-                return sum_series(f, int(supp.lo), hi, dps)
+                return sum_series(f, -mpmath.inf if supp.lo == -sp.oo else int(supp.lo), hi, dps)
             assert isinstance(supp, RealInterval)
             points = self._quad_points(supp)
             kinks = kinks_of(resolve(g), X)
@@ -330,6 +333,7 @@ def _integrated(family: Family, g: sp.Expr, integral: sp.Integral) -> tuple[sp.E
     value = sp.Integral(*integral.args).doit(conds="none")
     if value.has(sp.Integral, sp.nan, sp.zoo):
         return integral, "unevaluated"
+    value = erfc_form(value)
     # quadrature cannot see a point mass: a delta's integral is SymPy's exact sifting, unchecked
     if not g.has(sp.DiracDelta) and not _agrees(family, g, value):
         return integral, "unevaluated"
@@ -359,8 +363,3 @@ def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
     assert isinstance(supp, RealInterval)
     integral = ExplicitIntegral(g * family.density(X), (X, supp.lo, supp.hi))
     return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated"))
-
-
-def iter_items(values: Iterable[Any]) -> Iterable[sp.Expr]:
-    for v in values:
-        yield from v if isinstance(v, tuple) else (v,)

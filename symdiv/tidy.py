@@ -20,7 +20,8 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-__all__ = ["tidy", "hide_opaque", "complete_squares", "ops", "expand_log", "log2", "to_bits", "negative_looking"]
+__all__ = ["tidy", "hide_opaque", "complete_squares", "ops", "expand_log", "log2", "to_bits", "negative_looking",
+           "erfc_form"]
 
 
 def ops(expr: sp.Expr) -> int:
@@ -333,6 +334,26 @@ def hide_opaque(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
 
     found = {e: sp.Dummy("I", real=True) for e in expr.atoms(sp.Integral, Expectation)}
     return (expr.xreplace(found), {d: e for e, d in found.items()}) if found else (expr, {})
+
+
+def erfc_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with erf(z) written as 1 - erfc(z) and expanded, when that is not longer.
+
+    Integrals of Gaussian tails come back as c - c*erf(z): at z = 17.7 that is 1 - (1 - 1e-138),
+    all digits lost to cancellation (and exp(z**2)*(1 - erf(z)) overflows in floating point),
+    while erfc(z) keeps them. The identity erf = 1 - erfc makes this value-preserving.
+
+    >>> s = sp.Symbol("s", positive=True)
+    >>> erfc_form(sp.exp(s**2) - sp.exp(s**2) * sp.erf(s))
+    exp(s**2)*erfc(s)
+    """
+    erfs = expr.atoms(sp.erf)
+    if not erfs:
+        return expr
+    stand = {e: sp.Dummy() for e in erfs}
+    expanded = sp.expand(expr.xreplace({e: 1 - d for e, d in stand.items()}))
+    out = expanded.xreplace({d: sp.erfc(e.args[0]) for e, d in stand.items()})
+    return out if ops(out) <= ops(expr) else expr
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:

@@ -229,3 +229,125 @@ def test_hard_pairs_answer_in_bounded_time(P, Q) -> None:
     assert time.monotonic() - start < 30
     value = sp.N(d.expr, 20)
     assert value.is_real and value >= 0
+
+
+# ---------------------------------------------------------------- explicit integrals: a number only when it is right
+X = sd.X
+
+
+@pytest.mark.parametrize("integral", [
+    ExplicitIntegral(1 / (1 + X), (X, 0, sp.oo)),                                     # diverges like log x
+    ExplicitIntegral(1 / (X * sp.log(X + 2)), (X, 1, sp.oo)),                         # diverges like log log x
+    ExplicitIntegral(sp.log(X) / (X * sp.pi * (1 + sp.log(X) ** 2)), (X, 0, sp.oo)),  # E[log X], log-Cauchy
+    ExplicitIntegral(X / (sp.pi * (1 + X**2)), (X, -sp.oo, sp.oo)),                    # a Cauchy mean
+], ids=["one_over_x", "x_log_x", "log_cauchy_mean", "cauchy_mean"])
+def test_divergent_explicit_integral_has_no_value(integral) -> None:
+    """Quadrature can return a finite number for a divergent integral (1/(1+x) on (0, oo) came back as
+    2.5e30 with a small error estimate): a tail that does not decay faster than 1/|x| is refused."""
+    assert sp.N(integral, 30).has(sp.Integral)
+
+
+@pytest.mark.parametrize(("integral", "truth"), [
+    (ExplicitIntegral(sp.exp(sp.cos(X)) / (2 * sp.pi), (X, -sp.pi, sp.pi)), lambda: mpmath.besseli(0, 1)),
+    (ExplicitIntegral(sp.Piecewise((3 * X, X < R(1, 3)), (R(3, 2) * (1 - X), True)) ** 2, (X, 0, 1)),
+     lambda: mpmath.mpf(1) / 3),
+    (ExplicitIntegral((1 + sp.cos(sp.pi * X)) / 2 * sp.log((1 + sp.cos(sp.pi * X)) / 2), (X, -1, 1)),
+     lambda: 1 - 2 * mpmath.log(2)),  # int cos(pi x/2)^2 log cos(pi x/2)^2 over (-1, 1)
+    (ExplicitIntegral(1 / (sp.pi * (1 + X**2)), (X, -sp.oo, sp.oo)), lambda: mpmath.mpf(1)),
+], ids=["symbolic_bounds", "piecewise_kink", "zero_log_zero_at_ends", "x_minus_2_tail"])
+def test_explicit_integral_evaluates_right(integral, truth) -> None:
+    """Bounds such as -pi, Piecewise kinks (split there) and densities that vanish at the ends
+    (0 log 0 at a node rounded to the end counts as 0) give the right number."""
+    with mpmath.workdps(30):
+        assert close(sp.N(integral, 30), truth(), rel=mpmath.mpf(10) ** -14)
+
+
+# ---------------------------------------------------------------- float parameters: no digits lost to cancellation
+@pytest.mark.parametrize(("P", "Q", "truth"), [
+    (sd.Poisson(1e5), sd.Poisson(100001.0),
+     lambda: 10**5 * mpmath.log(mpmath.mpf(10**5) / 100001) + 1),
+    (sd.Bernoulli(0), sd.Bernoulli(1e-9), lambda: -mpmath.log(1 - mpmath.mpf("1e-9"))),
+    (sd.Normal(0.1, 1.0), sd.Normal(0.1000001, 1.0), lambda: mpmath.mpf("1e-7") ** 2 / 2),
+    (sd.Gamma(1e3, 2.0), sd.Gamma(1000.5, 2.0),
+     lambda: mpmath.loggamma(mpmath.mpf("1000.5")) - mpmath.loggamma(1000)
+     - mpmath.mpf("0.5") * mpmath.digamma(1000)),
+], ids=["poisson_1e5", "bernoulli_1e-9", "normal_close_means", "gamma_close_shapes"])
+def test_float_parameters_keep_their_digits(P, Q, truth) -> None:
+    """SymPy evaluates functions of floats as it builds them, so a derivation in floats added and
+    subtracted rounded numbers near 1e6 (6 correct digits left). Floats are read as the decimals
+    they print as and the exact value is evaluated to 15 digits: every printed digit is right."""
+    d = sd.kl_divergence(P, Q)
+    assert d.expr.is_Float and d.steps[-1].kind is sd.StepKind.EVALUATE
+    with mpmath.workdps(40):
+        assert close(d.expr, truth(), rel=mpmath.mpf(10) ** -13)
+    assert d.P is P and d.Q is Q  # the user's families, floats and all
+
+
+def test_binomial_poisson_floats_at_a_million() -> None:
+    """KL(Binomial(10^6, 0.3) || Poisson(300000.0)) came out as 0.02901 (true 0.0283375)."""
+    d = sd.kl_divergence(sd.Binomial(10**6, 0.3), sd.Poisson(300000.0))
+    exact = sd.kl_divergence(sd.Binomial(10**6, R(3, 10)), sd.Poisson(300000))
+    assert close(sp.N(d.expr, 15), sp.N(exact.expr, 30), rel=mpmath.mpf(10) ** -12)
+    assert abs(float(sp.N(d.expr)) - 0.0283374826836596) < 1e-12
+
+
+# ---------------------------------------------------------------- values at boundaries: Derivation.at
+def test_at_boundary_values_uses_the_engine() -> None:
+    """``expr.subs(p, 0)`` is nan for p*log(p) in SymPy; ``at`` re-derives (0 log 0 = 0, supports)."""
+    d = sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q"))
+    assert d.at(p=0, q=0).expr == 0
+    assert d.at(p=1, q=0).expr == sp.oo
+    assert d.at({"p": 0}).expr == -sp.log(1 - next(iter(sd.Bernoulli("q").free_symbols)))
+    assert close(d.at(p=0.3, q=0.5).expr, 0.3 * mpmath.log(0.6) + 0.7 * mpmath.log(1.4), rel=mpmath.mpf(10) ** -14)
+    with pytest.raises(sd.InvalidParameterError, match="no such parameter"):
+        d.at(r=1)
+    with pytest.raises(sd.InvalidParameterError):
+        d.at(p=2)
+
+
+# ---------------------------------------------------------------- categoricals of different lengths
+@pytest.mark.parametrize(("p", "q", "truth"), [
+    ([R(1, 2), R(1, 2)], [R(1, 4), R(1, 4), R(1, 2)], sp.log(2)),
+    ([R(1, 4), R(1, 4), R(1, 2)], [R(1, 2), R(1, 2)], sp.oo),
+    ([R(1, 2), R(1, 2), 0], [R(1, 2), R(1, 2)], sp.Integer(0)),
+])
+def test_categoricals_of_different_lengths(p, q, truth) -> None:
+    """Explicit vectors of different K are decided by the support rule instead of refused."""
+    assert sp.simplify(sd.kl_divergence(sd.Categorical(p), sd.Categorical(q)).expr - truth) == 0 or \
+        sd.kl_divergence(sd.Categorical(p), sd.Categorical(q)).expr == truth
+
+
+def test_symbolic_categoricals_of_different_k_are_refused() -> None:
+    with pytest.raises(sd.InvalidParameterError, match="mismatched K"):
+        sd.kl_divergence(sd.Categorical.symbolic("p", "K"), sd.Categorical.symbolic("q", "M"))
+
+
+# ---------------------------------------------------------------- Gaussian tails: erfc, not 1 - erf
+def test_gaussian_tail_integrals_come_back_as_erfc() -> None:
+    """The integral of a HalfNormal against exp(-x/beta) is c - c*erf(z); at z = 17.7 that loses every
+    digit, so the self-check refused the (right) closed form. erfc(z) keeps them."""
+    d = sd.kl_divergence(sd.HalfNormal(5), sd.Gumbel(0, R(1, 5)))
+    assert d.is_complete and d.expr.has(sp.erfc) and not d.expr.has(sp.erf)
+    with mpmath.workdps(40):
+        truth = mpmath.quad(lambda x: mpmath.sqrt(2 / mpmath.pi) / 5 * mpmath.exp(-x**2 / 50) * (
+            mpmath.log(mpmath.sqrt(2 / mpmath.pi) / 5) - x**2 / 50 - mpmath.log(5) + 5 * x + mpmath.exp(-5 * x)),
+            [0, 1, 5, 20, mpmath.inf])
+        assert close(sp.N(d.expr, 30), truth, rel=mpmath.mpf(10) ** -20)
+    symbolic = sd.kl_divergence(sd.HalfNormal("sigma_1"), sd.Gumbel("mu_2", "beta_2")).expr
+    assert symbolic.has(sp.erfc) and not symbolic.has(sp.erf)
+
+
+# ---------------------------------------------------------------- two-sided integer supports
+def test_two_sided_integer_support_sums() -> None:
+    """A discrete Laplace on all integers: numeric expectations and explicit series sum both sides."""
+    k = sp.Symbol("k", integer=True)
+    p = sp.Symbol("p", positive=True)
+    DL = sd.Family.from_density((1 - p) / (1 + p) * p ** sp.Abs(k), k, {p: sd.UnitInterval}, sp.Integers,
+                                "DiscreteLaplace")
+    P = DL(R(1, 2))
+    with mpmath.workdps(40):
+        assert close(P.numeric_expectation(sp.Abs(sd.X)), mpmath.mpf(4) / 3, rel=mpmath.mpf(10) ** -25)
+        f = lambda j: mpmath.mpf(1) / 3 * mpmath.mpf(2) ** -abs(j)  # noqa: E731
+        truth = -mpmath.nsum(lambda j: f(j) * mpmath.log(f(j)), [-mpmath.inf, mpmath.inf])
+        assert close(sp.N(sd.entropy(P).expr, 30), truth)
+        assert close(sum_series(lambda j: f(j), -mpmath.inf, mpmath.inf, 30), 1, rel=mpmath.mpf(10) ** -25)
