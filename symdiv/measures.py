@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import sympy as sp
 
-from .derivation import P_NAME as _P
 from .derivation import MEASURES, Derivation, Expectation, Quantity, Step, StepKind
+from .derivation import P_NAME as _P
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
 from .family import Family
@@ -89,7 +89,8 @@ def strongest(conditions: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:
         c = c.canonical
         if not isinstance(c.lhs, sp.Symbol) or not c.rhs.is_number or not c.rhs.is_extended_real:
             return None
-        return c.lhs, isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)), c.rhs, isinstance(c, (sp.StrictGreaterThan, sp.StrictLessThan))
+        strict = isinstance(c, (sp.StrictGreaterThan, sp.StrictLessThan))
+        return c.lhs, isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)), c.rhs, strict
 
     unique = tuple(dict.fromkeys(conditions))
     best: dict[tuple[sp.Symbol, bool], tuple[sp.Expr, bool, sp.Basic]] = {}
