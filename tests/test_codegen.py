@@ -25,10 +25,12 @@ import symdiv as sd
 from symdiv.cli import run as cli_run
 from symdiv.gencode import (
     BACKENDS,
+    Erfcx,
     XLog1PY,
     XLogY,
     codegen,
     digamma,
+    erfcx,
     function_name,
     gammaln,
     parameter_names,
@@ -36,6 +38,7 @@ from symdiv.gencode import (
     stable_form,
     to_function,
 )
+from symdiv.gencode.helpers import python_helpers
 from symdiv.numeric import evaluate, substitute
 
 CG = importlib.import_module("symdiv.gencode")  # the module (sd.codegen is the function)
@@ -490,7 +493,7 @@ def test_numpy_path_without_scipy(case: tuple[str, str], no_scipy: None) -> None
 
 def test_special_functions_without_scipy_are_accurate() -> None:
     xs = np.concatenate([np.geomspace(1e-8, 1e8, 300), np.linspace(0.01, 30, 300), -np.linspace(0.01, 9.9, 100) - 1e-3])
-    helper = CG._math_namespace["digamma"]
+    helper = python_helpers()["digamma"]  # the helper of generated Python source
     with mpmath.workdps(30):
         for x, psi, lg in zip(xs, digamma(xs), gammaln(xs)):
             rpsi, rlg = mpmath.digamma(x), mpmath.log(abs(mpmath.gamma(x)))
@@ -503,6 +506,74 @@ def test_special_functions_without_scipy_are_accurate() -> None:
     scipy_special = pytest.importorskip("scipy.special")
     np.testing.assert_allclose(digamma(xs[xs > 0]), scipy_special.digamma(xs[xs > 0]), rtol=2e-13, atol=1e-14)
     np.testing.assert_allclose(gammaln(xs[xs > 0]), scipy_special.gammaln(xs[xs > 0]), rtol=2e-13, atol=1e-14)
+
+
+# ---------------------------------------------------------------- erfc(z)*exp(z**2 + B) as erfcx(z)*exp(B)
+#: (sigma_1, mu_2, beta_2) of HalfNormal -> Gumbel KL: exp(z**2) overflows at z = sigma_1/(sqrt(2) beta_2) > 26.6
+ERFCX_POINTS = [(1, 0, 1), (10, 0, R(1, 10)), (30, 1, R(1, 2)), (R(1, 100), -3, 2)]
+
+
+def halfnormal_gumbel_kl_at(point: tuple[Any, ...]) -> sp.Expr:
+    """The KL at the point, derived with the numbers themselves: an exact closed form."""
+    sigma_1, mu_2, beta_2 = point
+    return sd.kl_divergence(sd.HalfNormal(sigma_1), sd.Gumbel(mu_2, beta_2)).expr
+
+
+def relative_error(got: Any, exact: sp.Expr) -> Any:
+    with mpmath.workdps(30):
+        ref = mpmath.mpf(str(sp.N(exact, 30)))
+        return abs(mpmath.mpf(got) - ref) / abs(ref)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_halfnormal_gumbel_kl_does_not_overflow(backend: str) -> None:
+    d = sd.kl_divergence(sd.HalfNormal("sigma_1"), sd.Gumbel("mu_2", "beta_2"))
+    assert stable_form(d).has(Erfcx) and not stable_form(d).has(sp.erfc)
+    f = d.to_function(backend)
+    for point in ERFCX_POINTS:
+        with mpmath.workdps(30):
+            got = f(*point) if backend == "mpmath" else f(*(float(x) for x in point))
+        assert relative_error(got, halfnormal_gumbel_kl_at(point)) < 1e-12, (point, got)
+
+
+def test_halfnormal_gumbel_kl_without_scipy(no_scipy: None) -> None:
+    f = to_function(sd.kl_divergence(sd.HalfNormal("sigma_1"), sd.Gumbel("mu_2", "beta_2")))
+    got = f(*(np.array([float(p[j]) for p in ERFCX_POINTS]) for j in range(3)))
+    for g, point in zip(got, ERFCX_POINTS):
+        assert relative_error(g, halfnormal_gumbel_kl_at(point)) < 1e-12, (point, g)
+
+
+def test_erfcx_in_torch_and_jax_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in ("torch", "jax", "jax.numpy", "jax.scipy.special"):  # enough to print the source
+        monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
+    d = sd.kl_divergence(sd.HalfNormal("sigma_1"), sd.Gumbel("mu_2", "beta_2"))
+    assert "*torch.special.erfcx(" in to_function(d, "torch").source
+    assert "*(jss.erfc(" in to_function(d, "jax").source  # jax.scipy.special has no erfcx
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler (cc) on this machine")
+def test_halfnormal_gumbel_kl_in_c(tmp_path: Any) -> None:
+    src = codegen(sd.kl_divergence(sd.HalfNormal("sigma_1"), sd.Gumbel("mu_2", "beta_2")), "c")
+    assert "symdiv_erfcx(" in src
+    for point in ERFCX_POINTS:
+        got = compile_and_run(src, f"kl_halfnormal_gumbel({', '.join(repr(float(x)) for x in point)})", "", tmp_path)
+        assert relative_error(got, halfnormal_gumbel_kl_at(point)) < 1e-12, (point, got)
+
+
+def test_erfcx_without_scipy_is_accurate() -> None:
+    # exp(x*x) carries the rounding of x*x: relative errors up to about x**2 * 1e-16
+    xs = np.concatenate([-np.linspace(0.01, 26.6, 200), np.geomspace(1e-8, 1e8, 300), np.linspace(20, 30, 101)])
+    helper = python_helpers()["erfcx"]  # the helper of generated Python source
+    with mpmath.workdps(30):
+        for x, got in zip(xs, erfcx(xs)):
+            ref = mpmath.exp(mpmath.mpf(x) ** 2) * mpmath.erfc(x)
+            assert abs(got - ref) <= 1e-12 * ref and abs(helper(float(x)) - ref) <= 1e-12 * ref, x
+    assert list(erfcx(np.array([-30.0, np.inf, 0.0]))) == [np.inf, 0.0, 1.0]
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(erfcx(np.nan))
+    assert erfcx(np.float32([1.0, 50.0])).dtype == np.float32
+    scipy_special = pytest.importorskip("scipy.special")
+    np.testing.assert_allclose(erfcx(xs), scipy_special.erfcx(xs), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- signature, keywords, docs

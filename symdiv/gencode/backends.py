@@ -1,0 +1,201 @@
+"""The backends of :func:`~symdiv.gencode.to_function` and the languages of
+:func:`~symdiv.gencode.codegen`: one registry entry each, with its printer class and source
+builder, and for a backend the namespace the compiled code runs in, the converter of its
+arguments and the call that returns its result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import UnsupportedError
+from . import runtime
+from .checks import Target
+from .helpers import mpmath_helpers
+from .printers import CPrinter, JaxPrinter, MpmathPrinter, NumpyPrinter, Printer, PythonPrinter, TorchPrinter
+from .source import RESERVED_C, RESERVED_PY, Plan, array_source, c_source, mpmath_source, python_source
+
+#: prints a plan with a printer class
+Source = Callable[[Plan, type[Printer]], str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backend(Target):
+    """A backend of ``to_function``."""
+
+    printer: type[Printer]
+    source: Source
+    #: the names the compiled code uses (imports optional packages: UnsupportedError when missing)
+    namespace: Callable[[], dict[str, Any]]
+    #: namespace -> the function that turns one argument (on scalar backends: one element of a
+    #: class sequence) into the backend's numbers
+    converter: Callable[[Mapping[str, Any]], Callable[[Any], Any]]
+    #: calls the compiled function with converted arguments; returns the result
+    evaluate: Callable[[Callable[..., Any], list[Any], Plan], Any]
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language of ``codegen``: code for ``target``, printed by ``printer`` into ``source``."""
+
+    name: str
+    target: Target
+    printer: type[Printer]
+    source: Source
+    #: names that the arguments must not shadow
+    reserved: set[str]
+
+
+def _import(backend: str, module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = module.split(".")[0]
+        raise UnsupportedError(f"backend {backend!r} needs the {package} package: pip install {package}") from None
+
+
+# ---------------------------------------------------------------------- namespaces
+def _numpy_namespace() -> dict[str, Any]:
+    ns: dict[str, Any] = {"numpy": np, "range_sum": runtime.range_sum}
+    try:
+        special = importlib.import_module("scipy.special")
+    except ImportError:
+        special = None
+    ns.update(xlogy=runtime.xlogy, xlog1py=runtime.xlog1py)  # numpy's log plus a fix-up: faster than scipy's xlogy
+    if special is not None:
+        ns.update(digamma=special.digamma, gammaln=special.gammaln, gamma=special.gamma, erf=special.erf,
+                  erfc=special.erfc, erfcx=special.erfcx)
+    else:
+        ns.update(digamma=runtime.digamma, gammaln=runtime.gammaln, gamma=runtime.gamma,
+                  erf=runtime.vectorized(math.erf), erfc=runtime.vectorized(math.erfc), erfcx=runtime.erfcx)
+    return ns
+
+
+def _mpmath_namespace() -> dict[str, Any]:
+    from ..explicit import sum_series
+
+    return {"mpmath": mpmath, "symdiv_series": sum_series, **mpmath_helpers()}
+
+
+def _torch_namespace() -> dict[str, Any]:
+    torch = _import("torch", "torch")
+    return {"torch": torch, "gamma": lambda x: torch.exp(torch.lgamma(x))}
+
+
+def _jax_namespace() -> dict[str, Any]:
+    return {"jnp": _import("jax", "jax.numpy"), "jss": _import("jax", "jax.scipy.special")}
+
+
+# ---------------------------------------------------------------------- arguments
+def _to_mp(v: Any) -> Any:
+    """An mpmath number, exactly for integers, fractions and SymPy rationals."""
+    if isinstance(v, Fraction):
+        return mpmath.mpf(v.numerator) / v.denominator
+    if isinstance(v, sp.Basic):
+        v = sp.sympify(v)
+        if v.is_Rational:
+            return mpmath.mpf(int(v.p)) / int(v.q)
+        return mpmath.mpf(sp.Float(v, mpmath.mp.dps + 5)._mpf_)
+    return mpmath.mpmathify(v)
+
+
+def _torch_converter(ns: Mapping[str, Any]) -> Callable[[Any], Any]:
+    torch = ns["torch"]
+
+    def convert(v: Any) -> Any:
+        t = torch.as_tensor(v)
+        return t if t.is_floating_point() else t.to(torch.get_default_dtype())
+
+    return convert
+
+
+def _jax_converter(ns: Mapping[str, Any]) -> Callable[[Any], Any]:
+    jnp = ns["jnp"]
+
+    def convert(v: Any) -> Any:
+        a = jnp.asarray(v)
+        return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.float32)
+
+    return convert
+
+
+# ---------------------------------------------------------------------- calls
+def _class_axis(values: list[Any], plan: Plan) -> list[Any]:
+    """Scalar arguments get a trailing axis to broadcast against the classes of the array ones."""
+    if not plan.class_axis:
+        return values
+    return [v if plan.sig.is_array(s) else v[..., None] for v, s in zip(values, plan.sig.symbols)]
+
+
+def _evaluate_numpy(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:
+    shapes = [v.shape[:-1] if plan.sig.is_array(s) else v.shape for v, s in zip(values, plan.sig.symbols)]
+    values = _class_axis(values, plan)
+    with np.errstate(all="ignore"):
+        out = np.asarray(core(*values))
+    dtype = np.result_type(*values) if values else np.float64
+    if out.dtype.kind not in "fc" or (not plan.expr.free_symbols and not plan.statements):
+        out = out.astype(dtype if np.dtype(dtype).kind in "fc" else np.float64)
+    shape = np.broadcast_shapes(out.shape, *shapes)
+    if out.shape != shape:
+        out = np.broadcast_to(out, shape).copy()
+    return out[()] if out.ndim == 0 else out
+
+
+def _evaluate_tensors(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:
+    return core(*_class_axis(values, plan))
+
+
+def _evaluate_float(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:
+    return float(core(*values))
+
+
+def _evaluate_mpmath(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:
+    return mpmath.mpmathify(core(*values))
+
+
+# ---------------------------------------------------------------------- the registries
+_BACKENDS = {b.name: b for b in (
+    Backend("numpy", arrays=True, printer=NumpyPrinter, source=array_source, namespace=_numpy_namespace,
+            converter=lambda ns: runtime.as_float, evaluate=_evaluate_numpy),
+    Backend("math", printer=PythonPrinter, source=python_source, namespace=dict,
+            converter=lambda ns: float, evaluate=_evaluate_float),
+    Backend("mpmath", series=True, printer=MpmathPrinter, source=mpmath_source, namespace=_mpmath_namespace,
+            converter=lambda ns: _to_mp, evaluate=_evaluate_mpmath),
+    Backend("torch", arrays=True, piecewise=False, printer=TorchPrinter, source=array_source,
+            namespace=_torch_namespace, converter=_torch_converter, evaluate=_evaluate_tensors),
+    Backend("jax", arrays=True, printer=JaxPrinter, source=array_source, namespace=_jax_namespace,
+            converter=_jax_converter, evaluate=_evaluate_tensors),
+)}
+_LANGUAGES = {lang.name: lang for lang in (
+    Language("python", _BACKENDS["math"], PythonPrinter, python_source, RESERVED_PY),
+    Language("c", Target("c"), CPrinter, c_source, RESERVED_C),
+)}
+#: backends of :func:`~symdiv.gencode.to_function`
+BACKENDS = tuple(_BACKENDS)
+#: languages of :func:`~symdiv.gencode.codegen`
+LANGUAGES = tuple(_LANGUAGES)
+
+
+def find_backend(name: str) -> Backend:
+    """The backend called ``name``; UnsupportedError for an unknown one."""
+    backend = _BACKENDS.get(name)
+    if backend is None:
+        raise UnsupportedError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def find_language(name: str) -> Language:
+    """The language called ``name`` (in any case); UnsupportedError for an unknown one."""
+    language = _LANGUAGES.get(name.lower())
+    if language is None:
+        raise UnsupportedError(f"unknown language {name!r}; choose one of {', '.join(LANGUAGES)}")
+    return language

@@ -1,0 +1,259 @@
+"""Helper functions of generated code as source text (Python, mpmath, C), and the constants of the
+special functions that symdiv computes itself, each defined once here.
+
+* ``digamma``: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= :data:`DIGAMMA_SHIFT`, then
+  the asymptotic series psi(x) ~ log x - 1/(2x) - sum_k B_2k/(2k x^2k) (:data:`DIGAMMA_SERIES`);
+  reflection for x < 0. The Python and C helper texts are rendered from these constants, and the
+  NumPy runtime (:func:`symdiv.gencode.runtime.digamma`, the same algorithm on arrays) evaluates
+  the same series with :func:`alternating`, term for term as the texts write it.
+* ``gammaln`` (NumPy runtime only; ``math.lgamma`` and C's ``lgamma`` exist): Stirling's series
+  sum_k B_2k/(2k(2k - 1) x^(2k - 1)) (:data:`GAMMALN_SERIES`) after the same recurrence.
+* ``erfcx(x) = exp(x*x)*erfc(x)``: the product for 0 <= x < :data:`ERFCX_ASYMPTOTIC`, beyond it the
+  asymptotic series 1/(x sqrt(pi)) sum_k (-1)^k (2k-1)!!/(2x^2)^k (:data:`ERFCX_SERIES`), and
+  2*exp(x*x) - erfcx(-x) for x < 0. The Python text is the single definition for Python source,
+  the math backend and the NumPy runtime (which applies the compiled text per element, see
+  :func:`python_helpers`); the C text is rendered from the same constants.
+
+Helper texts are compiled only when used (:func:`python_helpers`, :func:`mpmath_helpers`), never
+at import.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from string import Template
+from types import MappingProxyType
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+
+def _bernoulli(n: int) -> Fraction:
+    b = sp.bernoulli(n)
+    return Fraction(int(b.p), int(b.q))
+
+
+#: the recurrence shifts x up to this value before the asymptotic series of digamma and log Gamma
+#: (truncation error below 1e-16 there)
+DIGAMMA_SHIFT = 10
+#: |B_2k|/(2k), k = 1..7: psi(x) ~ log x - 1/(2x) - f*(c_1 - f*(c_2 - ...)) with f = 1/x^2
+DIGAMMA_SERIES = tuple(abs(_bernoulli(2 * k)) / (2 * k) for k in range(1, 8))
+#: |B_2k|/(2k(2k - 1)), k = 1..7: log Gamma(x) ~ (x - 1/2) log x - x + log(2 pi)/2 + (c_1 - f*(c_2 - ...))/x
+GAMMALN_SERIES = tuple(abs(_bernoulli(2 * k)) / (2 * k * (2 * k - 1)) for k in range(1, 8))
+#: erfcx uses its asymptotic series from here on (exp(x*x) of 25**2 is still a double)
+ERFCX_ASYMPTOTIC = 25
+#: (2k - 1)!!, k = 0..11: erfcx(x) ~ (c_1 - f*(c_2 - ...))/(x sqrt(pi)) with f = 1/(2 x^2); the
+#: first omitted term is below 1e-25 at x = 25
+ERFCX_SERIES = tuple(Fraction(math.prod(range(1, 2 * k, 2))) for k in range(12))
+#: below -ERFCX_OVERFLOW, erfcx(x) ~ 2 exp(x*x) exceeds the largest double (and math.exp raises
+#: a little further out, at -26.64)
+ERFCX_OVERFLOW = 26.63
+SQRT_PI = math.sqrt(math.pi)
+
+
+def alternating(f: Any, coeffs: Sequence[Fraction]) -> Any:
+    """``c_1 - f*(c_2 - f*(... - f*c_n))`` for a number or an array ``f``, evaluated as the helper
+    texts write it (:func:`_series_text`), so that the NumPy runtime rounds as the helpers do.
+
+    >>> alternating(0.5, (Fraction(1), Fraction(1), Fraction(3)))    # 1 - 0.5*(1 - 0.5*3)
+    1.25
+    """
+    *head, last = coeffs
+    if last.denominator == 1:
+        t = f * last.numerator
+    elif last.numerator == 1:
+        t = f / last.denominator
+    else:
+        t = f * last.numerator / last.denominator
+    for c in reversed(head[1:]):
+        t = f * (float(c) - t)
+    return float(head[0]) - t
+
+
+def _series_text(coeffs: Sequence[Fraction], c: bool = False) -> str:
+    """The source text that :func:`alternating` evaluates, in Python or (``c``) in C, with f as the
+    variable: ``1 / 12 - f * (1 / 120 - ... - f / 12)``."""
+
+    def number(n: int) -> str:
+        return f"{n}.0" if c else str(n)
+
+    def coeff(q: Fraction) -> str:
+        return number(q.numerator) if q.denominator == 1 else f"{number(q.numerator)} / {q.denominator}"
+
+    *head, last = coeffs
+    if last.denominator == 1:
+        tail = f"f * {number(last.numerator)}"
+    elif last.numerator == 1:
+        tail = f"f / {last.denominator}"
+    else:
+        tail = f"f * {coeff(last)}"
+    text = tail
+    for q in reversed(head[1:]):
+        text = f"f * ({coeff(q)} - {text})"
+    return f"{coeff(head[0])} - {text}"
+
+
+def _render(template: str, width: int, c: bool = False) -> str:
+    """A helper text from its template: ``$series_digamma`` and ``$series_erfcx`` are the series,
+    the other placeholders constants; a line longer than ``width`` is broken before a `` - `` and
+    continued under the right-hand side of its assignment."""
+    text = Template(template).substitute(
+        series_digamma=_series_text(DIGAMMA_SERIES, c), series_erfcx=_series_text(ERFCX_SERIES, c),
+        shift=DIGAMMA_SHIFT, asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI))
+    lines = []
+    for line in text.split("\n"):
+        if len(line) > width and " = " in line:
+            indent = " " * (line.index(" = ") + 3)
+            first, *parts = line.split(" - ")
+            for part in parts:
+                if len(first) + 3 + len(part) > width:
+                    lines.append(first)
+                    first = f"{indent}- {part}"
+                else:
+                    first += f" - {part}"
+            line = first
+        lines.append(line)
+    return "\n".join(lines)
+
+
+#: Python definitions emitted into generated source when used (math backend and codegen)
+PY_HELPERS = {name: _render(text, 120) for name, text in {
+    "xlogy": '''
+def xlogy(x, y):
+    """x*log(y), and 0 where x == 0 (0*log(0) = 0); x*(-inf) where y == 0."""
+    if x == 0:
+        return 0.0
+    return x * -math.inf if y == 0 else x * math.log(y)
+''',
+    "xlog1py": '''
+def xlog1py(x, y):
+    """x*log(1 + y), and 0 where x == 0; x*(-inf) where y == -1."""
+    if x == 0:
+        return 0.0
+    return x * -math.inf if y == -1 else x * math.log1p(y)
+''',
+    "digamma": '''
+def digamma(x):
+    """psi(x): recurrence up to x >= $shift, then the asymptotic series; reflection for x < 0."""
+    if x <= 0 and x == math.floor(x):
+        return -math.inf if x == 0 else math.nan
+    result = 0.0
+    if x < 0:
+        result -= math.pi / math.tan(math.pi * (x - round(x)))
+        x = 1.0 - x
+    while x < $shift.0:
+        result -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * ($series_digamma)
+    return result + math.log(x) - 0.5 / x - series
+''',
+    "erfcx": '''
+def erfcx(x):
+    """exp(x*x)*erfc(x) without overflow: the product for 0 <= x < $asymptotic, the asymptotic series
+    beyond; 2*exp(x*x) - erfcx(-x) for x < 0 (inf below -$overflow, where that overflows)."""
+    if x < -$overflow:
+        return math.inf
+    if x < 0:
+        return 2.0 * math.exp(x * x) - erfcx(-x)
+    if x < $asymptotic.0:
+        return math.exp(x * x) * math.erfc(x)
+    f = 1.0 / (2.0 * x * x)
+    series = $series_erfcx
+    return series / (x * $sqrt_pi)
+''',
+}.items()}
+
+#: mpmath definitions in the namespace of the mpmath backend's code (mpmath has no overflow)
+MP_HELPERS = {
+    "xlogy": "def xlogy(x, y):\n    return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)\n",
+    "xlog1py": "def xlog1py(x, y):\n    return mpmath.mpf(0) if x == 0 else x * mpmath.log1p(y)\n",
+    "erfcx": "def erfcx(x):\n    return mpmath.erfc(x) * mpmath.exp(x * x)\n",
+}
+
+#: C definitions (static functions) emitted into generated source when used
+C_HELPERS = {name: _render(text, 100, c=True) for name, text in {
+    "symdiv_xlogy": """
+/* x*log(y), and 0 where x == 0 (0*log(0) = 0) */
+static double symdiv_xlogy(double x, double y)
+{
+    return x == 0.0 ? 0.0 : x * log(y);
+}
+""",
+    "symdiv_xlog1py": """
+/* x*log(1 + y), and 0 where x == 0 */
+static double symdiv_xlog1py(double x, double y)
+{
+    return x == 0.0 ? 0.0 : x * log1p(y);
+}
+""",
+    "symdiv_digamma": """
+/* psi(x): recurrence up to x >= $shift, then the asymptotic series; reflection for x < 0 */
+static double symdiv_digamma(double x)
+{
+    double result = 0.0, f, series;
+    if (x <= 0.0 && x == floor(x))
+        return x == 0.0 ? -INFINITY : NAN;
+    if (x < 0.0) {
+        result -= 3.141592653589793 / tan(3.141592653589793 * (x - round(x)));
+        x = 1.0 - x;
+    }
+    while (x < $shift.0) {
+        result -= 1.0 / x;
+        x += 1.0;
+    }
+    f = 1.0 / (x * x);
+    series = f * ($series_digamma);
+    return result + log(x) - 0.5 / x - series;
+}
+""",
+    "symdiv_erfcx": """
+/* exp(x*x)*erfc(x) without overflow: the product for 0 <= x < $asymptotic, the asymptotic series
+   beyond; 2*exp(x*x) - erfcx(-x) for x < 0 (inf below -$overflow, where that overflows) */
+static double symdiv_erfcx(double x)
+{
+    double f, series;
+    if (x < -$overflow)
+        return INFINITY;
+    if (x < 0.0)
+        return 2.0 * exp(x * x) - symdiv_erfcx(-x);
+    if (x < $asymptotic.0)
+        return exp(x * x) * erfc(x);
+    f = 1.0 / (2.0 * x * x);
+    series = $series_erfcx;
+    return series / (x * $sqrt_pi);
+}
+""",
+}.items()}
+
+
+def used_helpers(text: str, helpers: Mapping[str, str]) -> list[str]:
+    """The helpers that ``text`` calls, in the order of ``helpers``."""
+    return [h for h in helpers if re.search(rf"(?<![\w.]){h}\(", text)]
+
+
+def _compiled(texts: Mapping[str, str], namespace: dict[str, Any]) -> Mapping[str, Callable[..., Any]]:
+    for name, text in texts.items():
+        exec(compile(text, f"<symdiv.gencode helper {name}>", "exec"), namespace)  # our own fixed helper source
+    return MappingProxyType({name: namespace[name] for name in texts})
+
+
+@functools.cache
+def python_helpers() -> Mapping[str, Callable[..., float]]:
+    """The functions of :data:`PY_HELPERS`, compiled on first use.
+
+    >>> python_helpers()["xlogy"](0.0, 0.0)
+    0.0
+    """
+    return _compiled(PY_HELPERS, {"math": math})
+
+
+@functools.cache
+def mpmath_helpers() -> Mapping[str, Callable[..., Any]]:
+    """The functions of :data:`MP_HELPERS`, compiled on first use."""
+    return _compiled(MP_HELPERS, {"mpmath": mpmath})
