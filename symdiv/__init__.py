@@ -38,6 +38,7 @@ from .families import (
     Weibull,
 )
 from .family import Family, X
+from .hooks import provide
 from .measures import clear_caches, cross_entropy, entropy, kl_divergence
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
@@ -70,7 +71,18 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
-__version__ = "0.1.0"
+from .version import __version__ as __version__  # noqa: E402
+
+# the conveniences of value objects (d.latex(), d.to_function(), ...), wired to the layers above
+for _hook, _module, _attribute in (
+    ("derivation_latex", "symdiv.printing.latex", "derivation_latex"),
+    ("to_function", "symdiv.gencode", "to_function"),
+    ("diff", "symdiv.local", "diff"),
+    ("gradient", "symdiv.local", "gradient"),
+    ("from_density", "symdiv.userfamily", "from_density"),
+):
+    provide(_hook, _module, _attribute)
+del _hook, _module, _attribute
 
 
 def codegen(derivation: Derivation, language: str = "python", *, name: str | None = None, bits: bool = False) -> str:

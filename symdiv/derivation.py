@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 from .errors import InvalidParameterError
+from .hooks import provided
 from .symbols import P_NAME
 
 if TYPE_CHECKING:
@@ -174,9 +175,7 @@ class Derivation:
         >>> print(sd.entropy(sd.Bernoulli("p")).latex())
         H(P) = - p \log{p} - \left(1 - p\right) \log{\left(1 - p\right)}
         """
-        from .printing.latex import derivation_latex
-
-        return derivation_latex(self, steps=steps, env=env, label=label, notation=notation)
+        return provided("derivation_latex")(self, steps=steps, env=env, label=label, notation=notation)
 
     def to_function(self, backend: str = "numpy", *, bits: bool = False) -> Callable[..., Any]:
         """The closed form as a numeric function (see :func:`symdiv.gencode.to_function`).
@@ -189,9 +188,7 @@ class Derivation:
         >>> f.params, f(0.0, 0.5) == f(p=0.0, q=0.5) > 0
         (('p', 'q'), True)
         """
-        from .gencode import to_function
-
-        return to_function(self, backend, bits=bits)
+        return provided("to_function")(self, backend, bits=bits)
 
     def diff(self, param: Any, order: int = 1) -> sp.Expr:
         """The derivative of the closed form with respect to a parameter (a symbol or its name).
@@ -200,15 +197,11 @@ class Derivation:
         >>> sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")).diff("mu_2")
         (-mu_1 + mu_2)/sigma_2**2
         """
-        from .local import diff
-
-        return diff(self, param, order)
+        return provided("diff")(self, param, order)
 
     def gradient(self, params: Any = None) -> sp.ImmutableMatrix:
         """The column of first derivatives with respect to ``params`` (default: every parameter)."""
-        from .local import gradient
-
-        return gradient(self, params)
+        return provided("gradient")(self, params)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex(steps=True, env="aligned") + "$$"

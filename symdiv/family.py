@@ -21,6 +21,7 @@ from .budget import within_budget
 from .domains import Domain, decimal_rational, to_expr
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
+from .hooks import provided
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
 from .tidy import erfc_form
@@ -114,9 +115,7 @@ class Family:
     def from_density(density: sp.Expr, variable: sp.Symbol, params: Mapping[Any, Domain], support: Any,
                      name: str, discrete: bool | None = None) -> type[Family]:
         """A user-defined family from its density: see :func:`symdiv.userfamily.from_density`."""
-        from .userfamily import from_density
-
-        return from_density(density, variable, params, support, name, discrete)
+        return provided("from_density")(density, variable, params, support, name, discrete)
 
     @classmethod
     def symbolic_example(cls, role: int = 1) -> Family:

@@ -89,7 +89,7 @@ def _compile(source: str, name: str, namespace: dict[str, Any]) -> Callable[...,
 
 
 def _doc(plan: Plan, backend: Backend) -> str:
-    from .. import __version__
+    from ..version import __version__
 
     d = plan.derivation
     names = ", ".join(plan.sig.names)

@@ -103,7 +103,7 @@ def _python_body(plan: Plan, printer: Any, indent: str = "    ") -> list[str]:
 
 
 def _header(plan: Plan, comment: str) -> list[str]:
-    from .. import __version__
+    from ..version import __version__
 
     d = plan.derivation
     unit = "bits" if plan.bits else "nats"
