@@ -710,7 +710,7 @@ def _fake_torch() -> types.ModuleType:
     torch.lgamma = scipy_special.gammaln
     torch.sum = lambda x, dim, keepdim: np.sum(x, axis=dim, keepdims=keepdim)
     torch.special = types.SimpleNamespace(xlog1py=scipy_special.xlog1py, digamma=scipy_special.digamma,
-                                          erf=scipy_special.erf, erfc=scipy_special.erfc)
+                                          erf=scipy_special.erf, erfc=scipy_special.erfc, erfcx=scipy_special.erfcx)
     torch.as_tensor = lambda v: np.asarray(v).view(_Tensor)
     torch.get_default_dtype = lambda: np.float32
     return torch
@@ -744,6 +744,32 @@ def test_torch_and_jax_code_with_stand_ins(case: tuple[str, str], monkeypatch: p
         assert "torch.xlogy" in src and "torch.special.xlog1py" in src
     if row == "Gamma":
         assert "torch.special.digamma" in src and "torch.lgamma" in src
+
+
+def test_torch_and_jax_constants_are_literals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqrt(2), pi and log(2/pi) in a closed form: the torch and jax code printed numpy.pi (numpy is
+    not in their namespace) and torch.sqrt(2) (torch rejects a Python int). The stand-in torch has
+    neither sqrt nor pi, so any such call fails here."""
+    scipy_special = pytest.importorskip("scipy.special")
+    monkeypatch.setitem(sys.modules, "torch", _fake_torch())
+    jax = types.ModuleType("jax")
+    jax_scipy = types.ModuleType("jax.scipy")
+    jax_scipy.special = scipy_special
+    jnp = types.ModuleType("jax.numpy")
+    for name in ("log", "log1p", "exp", "expm1", "abs", "sign", "where", "sum", "inf", "asarray", "issubdtype",
+                 "floating", "float64", "float32", "result_type"):
+        setattr(jnp, name, getattr(np, name))
+    jax.numpy, jax.scipy = jnp, jax_scipy
+    for name, module in (("jax", jax), ("jax.numpy", jnp), ("jax.scipy", jax_scipy),
+                         ("jax.scipy.special", scipy_special)):
+        monkeypatch.setitem(sys.modules, name, module)
+    d = sd.kl_divergence(sd.HalfNormal("sigma_1"), sd.Gumbel("mu_2", "beta_2"))
+    ref = to_function(d)
+    args = [np.asarray([1.0, 2.0]), np.asarray([0.0, -1.0]), np.asarray([1.0, 3.0])]
+    for backend in ("torch", "jax"):
+        fn = to_function(d, backend)
+        assert "numpy." not in fn.source and "sqrt(2)" not in fn.source, fn.source
+        np.testing.assert_allclose(np.asarray(fn(*args)), ref(*args), rtol=1e-13)
 
 
 # ---------------------------------------------------------------- the command line

@@ -21,3 +21,14 @@ def test_ruff_is_clean() -> None:
     paths = ["symdiv", "tests", "benchmarks", "docs"]
     r = subprocess.run([ruff, "check", *paths], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.slow
+def test_mypy_is_clean() -> None:
+    """The package ships py.typed and says "Typing :: Typed": its annotations must check."""
+    if shutil.which("mypy") is None:
+        if os.environ.get("CI"):
+            pytest.fail("mypy is part of the test extra and must be installed in CI")
+        pytest.skip("mypy is not installed (pip install '.[test]')")
+    r = subprocess.run([shutil.which("mypy") or "mypy", "symdiv"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -175,7 +175,17 @@ class NumpyPrinter(ArrayPrinter):
         return "numpy.e"
 
 
-class TorchPrinter(ArrayPrinter):
+class _TensorConstants:
+    """torch and jax: a constant such as sqrt(2), pi or log(2/pi) is printed as a float literal
+    (torch.sqrt(2) rejects a Python int, and ``numpy`` is not in their namespace)."""
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Rational and expr.is_finite:
+            return _literal(expr)
+        return super()._print(expr, **kwargs)  # type: ignore[misc, no-any-return]
+
+
+class TorchPrinter(_TensorConstants, ArrayPrinter):
     _module = "torch"
     inf = "float('inf')"
     sum_call = "torch.sum({}, dim=-1, keepdim=True)"
@@ -194,7 +204,7 @@ class TorchPrinter(ArrayPrinter):
         return f"torch.sign({self._print(e.args[0])})"
 
 
-class JaxPrinter(ArrayPrinter):
+class JaxPrinter(_TensorConstants, ArrayPrinter):
     _module = "jnp"
     inf = "jnp.inf"
     sum_call = "jnp.sum({}, axis=-1, keepdims=True)"
