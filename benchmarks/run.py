@@ -8,22 +8,23 @@ Run from the repository root (symdiv need not be installed)::
     python benchmarks/run.py --sections 3,5 --out /tmp/b   # only some sections (the report then has only those)
     python benchmarks/run.py --from-json b.json --out /tmp/b   # re-render the report of an earlier --json run
 
-Every timing is ``time.perf_counter()`` around the measured call only, in a child process started with
-``run_child`` of benchmarks/core.py; imports (symdiv's, and SymPy's deferred ones) and the construction of
-the distributions happen before the clock starts. Every number is the median of ``--repeats`` runs (5), and
-every ratio compares two things measured side by side, interleaved, in the same run; children run one at a
-time (the machine has 2 cores):
+This is the one entry point; benchmarks/core.py (child processes, timing helpers) and benchmarks/catalog.py
+(catalog entries, SymPy baselines, the one-process session) are its libraries. Every timing is
+``time.perf_counter()`` around the measured call only, in a child process started with ``core.run_child``;
+imports (symdiv's, and SymPy's deferred ones) and the construction of the distributions happen before the
+clock starts. Every number is the median of ``--repeats`` runs (5), and every ratio compares two things
+measured side by side, interleaved, in the same run; children run one at a time (the machine has 2 cores):
 
 1. Catalog entries. For every family F of ``sd.CATALOG``: ``entropy``, ``cross_entropy`` and
    ``kl_divergence`` of ``F.symbolic_example(1)`` (and ``(2)``), each COLD in a fresh process (caches
    cleared after construction; only the derivation timed) and WARM (the same call repeated in that
    process: cached). Beside each: SymPy's direct ``integrate``/``summation`` of the same definition with
-   the same symbols (built by benchmarks/catalog.py), and ``sympy.stats.entropy`` where it applies, in
+   the same symbols (built by ``catalog.prepare``), and ``sympy.stats.entropy`` where it applies, in
    fresh processes with a 60 s cap, repeated for the median only when the first run took < 10 s.
    Outcomes: closed form, unevaluated, wrong (differs from symdiv's result at a random exact point,
    checked with mpmath at 30 digits), timeout or error.
 2. Whole catalog cold in one process: every same-family entry (the three measures and
-   ``verify_decomposition``) and every cross pair of benchmarks/catalog.py (KL and verification).
+   ``verify_decomposition``) and every documented cross pair (``symdiv.families.pairs``; KL and verification).
 3. ``import symdiv`` against ``import sympy``: fresh interpreters, minus an empty interpreter, interleaved.
 4. Scaling, each in fresh processes, KL plus ``verify_decomposition``: explicit Categorical K = 2 .. 1000,
    MultivariateNormal with random rational covariances d = 1 .. 50 and with symbolic entries d = 1 .. 4,
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import importlib.metadata
 import json
 import math
@@ -56,14 +56,25 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalog as cat  # noqa: E402 - benchmarks/catalog.py: the baselines and the one-process session
-from core import _PRELUDE, _child_env, code_version, loglog_slope, run_child  # noqa: E402
+from core import (  # noqa: E402 - benchmarks/core.py: child processes and timing helpers
+    PRELUDE,
+    REPO_ROOT,
+    child_env,
+    code_version,
+    loglog_slope,
+    median,
+    run_child,
+    source_digest,
+    source_files,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "docs"
 
 MEASURES = ("entropy", "cross_entropy", "kl_divergence")
 MEASURE_NAMES = {"entropy": "H(P)", "cross_entropy": "H(P, Q)", "kl_divergence": "KL(P‖Q)"}
+#: --quick: these families (sections 1 and 2) and these documented cross pairs (section 2)
 QUICK_FAMILIES = ("Bernoulli", "Normal", "Exponential")
+QUICK_PAIRS = (("Exponential", "Normal"), ("Uniform", "Exponential"), ("Bernoulli", "Binomial"))
 
 TARGET_RATIO = 20.0
 TARGET_WARM_S = 1e-3
@@ -135,7 +146,7 @@ def measure(fn, profile=False):
 """.replace("LINES", str(PROFILE_LINES))
 
 #: One catalog entry: the cold call, then the same call repeated (warm).
-ENTRY_CHILD = _PRELUDE + _MEASURE + """
+ENTRY_CHILD = PRELUDE + _MEASURE + """
 import statistics
 import symdiv as sd
 
@@ -157,7 +168,7 @@ print(json.dumps({"seconds": cold, "warm_s": statistics.median(warm), "complete"
 """
 
 #: One scaling point: KL plus verify_decomposition of a generated pair.
-SCALING_CHILD = _PRELUDE + _MEASURE + """
+SCALING_CHILD = PRELUDE + _MEASURE + """
 import random
 import symdiv as sd
 from symdiv.domains import PositiveDefinite
@@ -194,7 +205,7 @@ print(json.dumps({"seconds": seconds, "kl": kl_s, "verify": verify_s,
 """
 
 #: Generated code against hand-written NumPy, interleaved rounds in one process.
-CODEGEN_CHILD = _PRELUDE + """
+CODEGEN_CHILD = PRELUDE + """
 import statistics
 import numpy as np
 from scipy.special import xlog1py, xlogy
@@ -281,11 +292,6 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def median(values: Iterable[float]) -> float | None:
-    values = list(values)
-    return statistics.median(values) if values else None
-
-
 def fmt_s(seconds: float | None, digits: int = 3) -> str:
     if seconds is None:
         return "—"
@@ -329,13 +335,6 @@ def profile_lines(profile: dict[str, Any] | None) -> list[str]:
     return [f"- profiled run: {fmt_s(profile['seconds'])} (with cProfile's overhead)",
             f"- symdiv functions by cumulative time: {items(ours, 3)}",
             f"- most own time (any module): {items(profile['own'], 2)}"]
-
-
-def source_files() -> dict[str, str]:
-    """A hash per source file of symdiv, to say which changed while the benchmark ran."""
-    root = REPO_ROOT / "symdiv"
-    return {str(path.relative_to(REPO_ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-            for path in sorted(root.rglob("*.py"))}
 
 
 def machine() -> dict[str, Any]:
@@ -403,7 +402,7 @@ def symdiv_entry(p: str, q: str, measure: str, profile: str | bool = False) -> d
 def section_entries(cfg: Config) -> dict[str, Any]:
     families = QUICK_FAMILIES if cfg.quick else None
     log("1. preparing the baselines (untimed) ...")
-    catalog_info, records, status = cat.prepare(cfg.quick, cfg.seed, families=families, pairs=(), measures=MEASURES)
+    catalog_info, _, records, status = cat.prepare(cfg.seed, families, MEASURES)
     if not catalog_info:
         raise RuntimeError(f"could not read sd.CATALOG: {status}")
     names = [c["name"] for c in catalog_info if families is None or c["name"] in families]
@@ -441,7 +440,7 @@ def section_entries(cfg: Config) -> dict[str, Any]:
                                       or not slot["samples_s"] or slot["samples_s"][0] >= REPEAT_BASELINE_BELOW_S):
                         continue
                     spec = dict(record) if first else {**record, "symdiv": None}  # the check runs once
-                    base = cat.run_baseline(kind, family, spec, cfg.cap, check_budget=cfg.check_budget)
+                    base = cat.run_baseline(kind, family, spec, cfg.cap, cfg.check_budget)
                     if first:
                         slot.update(outcome=base.outcome, check=base.check, message=base.message,
                                     result=base.result, piecewise=base.piecewise)
@@ -643,11 +642,14 @@ def figure_entries(data: dict[str, Any], path: Path) -> None:
 
 
 def section_catalog(cfg: Config) -> dict[str, Any]:
-    log("2. reading the catalog ...")
-    catalog_info, _, status = cat.prepare(cfg.quick, cfg.seed, families=(), pairs=(), measures=())
+    log("2. reading the catalog and the cross pairs ...")
+    catalog_info, pairs, _, status = cat.prepare(cfg.seed, (), ())
     if not catalog_info:
         raise RuntimeError(f"could not read sd.CATALOG: {status}")
-    entries, pairs = cat.make_entries(catalog_info, cfg.quick)
+    names = [c["name"] for c in catalog_info]
+    families = [n for n in names if not cfg.quick or n in QUICK_FAMILIES]
+    pairs = [(p, q) for p, q in pairs if (not cfg.quick or (p, q) in QUICK_PAIRS) and p in names and q in names]
+    entries = cat.make_entries(families, pairs)
 
     def progress(message: str) -> None:
         log("2. " + message)
@@ -673,7 +675,7 @@ def report_catalog(data: dict[str, Any], quick: bool) -> list[str]:
         "",
         f"One fresh process: `import symdiv` (untimed), `sd.clear_caches()` once, then every same-family entry "
         f"({data['families']} families × H(P), H(P, Q), KL and `verify_decomposition` = {len(same)} calls) and every "
-        f"cross pair of `benchmarks/catalog.py` ({len(data['pairs'])} pairs × KL and verification = "
+        f"documented cross pair (`symdiv.families.pairs`; {len(data['pairs'])} pairs × KL and verification = "
         f"{len(calls) - len(same)} calls), one after another; a later call may reuse what an earlier one derived, "
         "as in a user's session.",
         "",
@@ -709,7 +711,7 @@ IMPORTS = (("empty interpreter", "pass"), ("import sympy", "import sympy"), ("im
 
 
 def section_import(cfg: Config) -> dict[str, Any]:
-    env = _child_env()
+    env = child_env()
 
     def once(code: str) -> float:
         start = time.perf_counter()
@@ -1246,7 +1248,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config(args)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
-    digest, files = cat.source_digest(), source_files()
+    files = source_files()
+    digest = source_digest(files)
     results: dict[str, Any] = {"machine": machine(), "config": cfg.as_dict(), "code": code_version(),
                                "digest": digest, "started": started.isoformat(), "errors": {}}
     # the quick sections first, the long baselines last

@@ -2,9 +2,9 @@
 
 For each family: the constructor, its parameters with their domains, the support, and H(P),
 H(P, Q) and KL(P || Q) for a same-family pair (P and Q from ``Family.symbolic_example``);
-then the cross-family pairs (the list of ``tests/catalog_reference.py``'s ``CROSS_KL``) with
-their KL, and pairs whose KL is +oo with the reason the SUPPORT step gives. Everything is
-derived afresh by symdiv when the page is generated.
+then the cross-family pairs of ``symdiv.families.pairs.CROSS_PAIRS`` (the one list, which the tests'
+reference table and the benchmarks use too) with their KL, and pairs whose KL is +oo with the reason
+the SUPPORT step gives. Everything is derived afresh by symdiv when the page is generated.
 
     python docs/gen_catalog.py            # write docs/catalog.md
     python docs/gen_catalog.py --check    # exit 1 if docs/catalog.md is not what this script writes
@@ -29,23 +29,12 @@ from page_cli import page_main  # noqa: E402
 import symdiv as sd  # noqa: E402
 from symdiv.derivation import Derivation, StepKind  # noqa: E402
 from symdiv.errors import SymdivError  # noqa: E402
+from symdiv.families.pairs import CROSS_PAIRS  # noqa: E402 - also read by tests/test_docs.py as gen.CROSS_PAIRS
 from symdiv.family import Family  # noqa: E402
 from symdiv.printing.conditions import mentioned, shown  # noqa: E402
 from symdiv.printing.latex import family_latex, support_latex  # noqa: E402
 
 OUT = ROOT / "docs" / "catalog.md"
-
-#: Cross-family pairs (P's family, Q's family): the keys of ``CROSS_KL`` in tests/catalog_reference.py
-#: (tests/test_docs.py checks that the two lists agree).
-CROSS_PAIRS: tuple[tuple[str, str], ...] = (
-    ("Bernoulli", "Poisson"), ("Beta", "Exponential"), ("Beta", "Gamma"), ("Beta", "Normal"),
-    ("Beta", "Uniform"), ("Exponential", "Gamma"), ("Exponential", "Gumbel"), ("Exponential", "Normal"),
-    ("Gamma", "Exponential"), ("Gamma", "Gumbel"), ("Gamma", "Normal"), ("Gumbel", "Normal"),
-    ("Laplace", "Normal"), ("Normal", "Gumbel"), ("Normal", "Laplace"), ("Pareto", "Exponential"),
-    ("Pareto", "Gamma"), ("Pareto", "Normal"), ("Uniform", "Beta"), ("Uniform", "Exponential"),
-    ("Uniform", "Gamma"), ("Uniform", "Gumbel"), ("Uniform", "Normal"), ("Uniform", "Pareto"),
-    ("Exponential", "LogNormal"), ("Geometric", "Poisson"), ("Poisson", "Geometric"), ("Bernoulli", "Binomial"),
-)
 
 
 def infinite_pairs() -> list[tuple[Family, Family]]:

@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 import sympy as sp
-from cases import CASES, MEASURES, derive
+from catalog_reference import CASES, MEASURES, derive
 from latex_tools import compile_tex, first_page_gray, lint, need_tex
 
 import symdiv as sd
