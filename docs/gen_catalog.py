@@ -124,7 +124,7 @@ def result_block(d: Derivation) -> list[str]:
 
 def verdict(P: Family, Q: Family) -> str:
     v = sd.verify_decomposition(P, Q)
-    return {"proved": "proved", "false": "**false**", "not proved": "not proved"}[v.verdict]
+    return {"proved": "proved", "false": "**false**", "undecided": "undecided"}[v.verdict]
 
 
 # ---------------------------------------------------------------- the page

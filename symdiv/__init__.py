@@ -49,11 +49,12 @@ if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stay
 
 #: public names whose modules load on first access
 _LAZY = {
-    "Counterexample": "claims", "Verdict": "claims", "check": "claims", "verify_local_expansion": "claims",
+    "Counterexample": "prove.verdict", "Verdict": "prove.verdict", "check": "prove.claims",
+    "verify_local_expansion": "prove.expansion",
     "fisher_information": "local",
     "Notation": "printing.latex", "formula_sheet": "printing.latex", "latex": "printing.latex",
     "latex_document": "printing.latex", "preamble": "printing.latex", "write_sheet": "printing.latex",
-    "NumericEvidence": "verify", "Verification": "verify", "verify_decomposition": "verify",
+    "NumericEvidence": "prove.verdict", "Verification": "prove.verdict", "verify_decomposition": "prove.decomposition",
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import sys
@@ -11,19 +10,18 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, NoReturn
 
-import mpmath
 import sympy as sp
 
 from . import CATALOG, codegen, cross_entropy, entropy, kl_divergence, verify_decomposition
-from .claims import check
 from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .families._vector import VectorFamily
 from .families.mvn import MultivariateNormal
 from .family import Family
-from .printing.conditions import conditions_sstr, shown
-from .printing.latex import Notation, derivation_latex, formula_sheet, latex, verification_latex, write_sheet
-from .printing.text import derivation_text, families_text, verdict_text, verification_text
+from .printing.json import derivation_json, verdict_json
+from .printing.latex import Notation, derivation_latex, formula_sheet, verdict_latex, write_sheet
+from .printing.text import derivation_text, families_text, verdict_text
+from .prove import Verdict, check
 
 EXAMPLES = """examples:
   symdiv kl normal normal                 KL between two normals, symbolic parameters
@@ -218,32 +216,6 @@ def _renamed(fams: list[Family], renames: dict[str, str], given: set[str]) -> li
     return out
 
 
-def derivation_json(d: Derivation, notation: Notation) -> dict[str, Any]:
-    """A derivation as JSON data: ``expr`` is the value (in the notation's unit) where every one of
-    ``conditions`` holds; where one fails the quantity is +oo."""
-    bits = notation.log == "bits"
-    value, conds = shown(d, bits)
-    natural = dataclasses.replace(notation, log="log") if bits else notation
-    last = len(d.steps) - 1
-    return {
-        "quantity": d.quantity.value,
-        "families": [f.name for f in d.families],
-        "parameters": [{k: str(v) if not isinstance(v, tuple) else [str(x) for x in v] for k, v in f.params.items()}
-                       for f in d.families],
-        "unit": "bits" if bits else "nats",
-        "expr": sp.sstr(value),
-        "conditions": conditions_sstr(conds),
-        "otherwise": "oo" if conds else None,
-        "latex": derivation_latex(d, notation=notation),
-        "steps": [{"kind": s.kind.value,
-                   "latex": latex(s.expr, notation) if k == last and s.expr == d.expr else latex(s.expr, natural),
-                   "note": s.note + (" (in bits)" if bits and k == last and s.expr == d.expr else "")}
-                  for k, s in enumerate(d.steps)],
-        "complete": d.is_complete,
-        "assumptions": [sp.sstr(a) for a in d.assumptions],
-    }
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symdiv", description="Derive entropy, cross-entropy and KL divergence in closed form.",
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -300,22 +272,16 @@ def _check(args: argparse.Namespace) -> tuple[str, int]:
     names = [args.p] + ([args.q] if args.q else [])
     fams = _families(names, parse_values(args.at), parse_names(args.rename))
     v = check(args.claim, *fams, syntax=args.syntax)
-    if args.format == "latex":
-        text = v.latex(env="align*")
-    elif args.format == "json":
-        c = v.counterexample
-        text = json.dumps({
-            "claim": args.claim, "holds": v.holds, "verdict": v.verdict,
-            "lhs": sp.sstr(v.lhs), "rhs": sp.sstr(v.rhs), "reduced": sp.sstr(v.reduced),
-            "counterexample": None if c is None else {
-                "point": {str(k): sp.sstr(val) for k, val in c.point.items()},
-                "lhs": mpmath.nstr(c.lhs, 25), "rhs": mpmath.nstr(c.rhs, 25), "dps": c.dps},
-            "conditions": [sp.sstr(cond) for cond in v.conditions], "reason": v.reason,
-            "latex": v.latex(env=None),
-        }, indent=2)
-    else:
-        text = verdict_text(v)
-    return text, CHECK_STATUS[v.holds]
+    return _verdict(v, args.format, Notation()), CHECK_STATUS[v.holds]
+
+
+def _verdict(v: Verdict, fmt: str, notation: Notation) -> str:
+    """A verdict (of check or verify) in the chosen format."""
+    if fmt == "json":
+        return json.dumps(verdict_json(v, notation), indent=2)
+    if fmt == "latex":
+        return verdict_latex(v, env="align*", notation=notation)
+    return verdict_text(v, unicode=fmt == "unicode")
 
 
 def run(argv: Sequence[str] | None = None) -> str | None:
@@ -344,14 +310,7 @@ def _run(args: argparse.Namespace) -> str | None:
     if args.command == "verify":
         if args.format in ("python", "c"):
             raise ParseError(f"--format {args.format} applies to entropy, ce and kl, not verify")
-        v = verify_decomposition(fams[0], fams[1])
-        if args.format == "json":
-            return json.dumps({"claim": v.claim, "holds": v.holds, "verdict": v.verdict, "residual": sp.sstr(v.reduced),
-                               "latex": verification_latex(v, notation=notation),
-                               "derivations": [derivation_json(d, notation) for d in v.derivations]}, indent=2)
-        if args.format == "latex":
-            return verification_latex(v, env="align*", notation=notation)
-        return verification_text(v, unicode=args.format == "unicode")
+        return _verdict(verify_decomposition(fams[0], fams[1]), args.format, notation)
     measures: dict[str, Callable[..., Derivation]] = {"entropy": entropy, "ce": cross_entropy, "kl": kl_divergence}
     measure = measures[args.command]
     return _text(measure(*fams), args, notation)

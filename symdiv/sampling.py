@@ -12,6 +12,7 @@ from typing import Any
 import sympy as sp
 
 from .family import Family
+from .numeric import substitute
 
 __all__ = ["holds_at", "sample_points"]
 
@@ -44,7 +45,15 @@ def _fraction(v: sp.Rational) -> Fraction:
 
 
 def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
-    """Whether every condition is true at the point, exactly (rational conditions on fractions)."""
+    """Whether every condition is true at the point, exactly: rational conditions on fractions, the
+    others once the point is substituted (:func:`symdiv.numeric.substitute`: matrices, indexed
+    entries and finite sums too). A condition that does not evaluate to True there does not hold.
+
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", positive=True)
+    >>> holds_at((a < b, sp.Or(a > 100 * b, b > 2)), {a: sp.Rational(1, 2), b: sp.Integer(3)})
+    True
+    """
     conditions = tuple(conditions)
     compiled = _compiled(conditions)
     if compiled is not None:
@@ -55,10 +64,12 @@ def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
                 return False
             values = f(*(_fraction(point[s]) for s in symbols)) if f is not None else []
             return all(test(v) for test, v in zip(tests, values))
-    scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
     for condition in conditions:
-        value = condition.xreplace(scalars)
-        if not (value is sp.true or bool(value == sp.true)):
+        try:
+            value = substitute(condition, point)
+        except (ArithmeticError, ValueError, TypeError):  # does not evaluate there: not known to hold
+            return False
+        if value is not sp.true:
             return False
     return True
 

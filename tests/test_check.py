@@ -334,3 +334,30 @@ def test_verdict_latex_compiles_in_the_lint() -> None:
 def test_random_seed_gives_rational_points() -> None:
     v = sd.check("KL(P||Q) = 0", *PAIRS["Normal"], seed=random.Random(1).randint(0, 100))
     assert_refuted(v)
+
+
+def test_check_and_verify_print_through_the_same_renderers(capsys) -> None:
+    """One JSON, one text and one LaTeX renderer for both commands: the same keys, the same layout."""
+    import json
+
+    assert main(["check", "H(P,Q) = KL(P||Q) + H(P)", "--p", "normal", "--q", "normal", "--format", "json"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert main(["verify", "normal", "normal", "--format", "json"]) == 0
+    verified = json.loads(capsys.readouterr().out)
+    assert set(checked) == set(verified)
+    assert checked["verdict"] == verified["verdict"] == "proved" and checked["reduced"] == verified["reduced"] == "0"
+    assert [d["quantity"] for d in verified["derivations"]] == ["cross_entropy", "kl_divergence", "entropy"]
+    assert checked["evidence"] == verified["evidence"] and verified["evidence"]["points"] == 20
+    for argv in (["check", "H(P,Q) = KL(P||Q) + H(P)", "--p", "normal", "--q", "normal"],
+                 ["verify", "normal", "normal"]):
+        assert main(argv) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].endswith(": proved (lhs - rhs reduces to exactly 0)") and lines[-1] == "  verdict: PROVED"
+        assert "  KL(P || Q) = log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)" in lines
+
+
+def test_infinite_sides_in_latex() -> None:
+    proved = sd.check("KL(P||Q) = H(P,Q)", sd.Normal("mu_1", "sigma_1"), sd.Exponential("lambda_2")).latex()
+    assert r"\text{lhs} = \text{rhs} &= +\infty && \text{both sides are infinite}" in proved
+    false = sd.check("KL(P||Q) = log(2)", sd.Bernoulli(sp.Rational(1, 2)), sd.Bernoulli(0)).latex()
+    assert r"\text{lhs} = +\infty \neq 0.693147180559945 = \text{rhs}" in false

@@ -444,30 +444,23 @@ def derivation_latex(d: Derivation, steps: bool = False, env: str | None = None,
     return _wrap(" \\\\\n".join(out), env, label, multiline=True)
 
 
-def verification_latex(v: Any, env: str | None = "aligned", notation: Notation | None = None) -> str:
-    """The proof of H(P, Q) = KL(P || Q) + H(P) (or the counterexample) as aligned LaTeX."""
-    notation = notation or DEFAULT
-    ce, kl, h = (notation.quantity(q) for q in (Quantity.CROSS_ENTROPY, Quantity.KL_DIVERGENCE, Quantity.ENTROPY))
-    lhs = f"{ce} - {kl} - {h}"
-    natural = dataclasses.replace(notation, log="log" if notation.log == "bits" else notation.log)
-    lines = []
-    for k, step in enumerate(v.proof):
-        body = latex(step.expr, natural) if step.expr is not sp.nan else r"\text{undefined}"
-        why = r"\text{residual}" if k == 0 else rf"\text{{{_PROOF_WHY.get(step.kind, 'rewrite')}}}"
-        if step.kind is StepKind.SUPPORT:
-            why = r"\text{both sides are } +\infty" if v.holds else r"\text{one side is infinite}"
-        lines.append(f"{lhs} &= {body} && {why}" if k == 0 else f"&= {body} && {why}")
-    verdict = {True: r"\text{proved}", False: r"\text{false}", None: r"\text{not proved}"}[v.holds]
-    lines[-1] += r",\ " + verdict
-    ev = v.evidence
-    if ev.witness is not None:
-        point = ",\\ ".join(f"{latex(k, natural)} = {latex(val, natural)}" for k, val in ev.witness.items())
-        lines.append(rf"&\text{{at }} {point}: && {ce} = {sp.Float(ev.lhs, 15)} \neq {sp.Float(ev.rhs, 15)}")
-    return _wrap(" \\\\\n".join(lines), env, None, multiline=True)
-
-
 def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None = None) -> str:
-    """A claim's verdict: the claim, then its proof (residual to 0) or its counterexample."""
+    r"""A verdict as LaTeX: the claim with the verdict (and the conditions a proof holds under), then
+    the proof (lhs - rhs rewritten to 0, or both sides the same infinity), the counterexample with
+    both sides evaluated, or the numeric evidence.
+
+    >>> import symdiv as sd
+    >>> print(sd.verify_decomposition(sd.Normal("mu", "sigma"), sd.Exponential("lambda")).latex())
+    \begin{aligned}
+    H(P, Q) &= H(P) + D_{\mathrm{KL}}(P \parallel Q) && \text{proved} \\
+    \text{lhs} = \text{rhs} &= +\infty && \text{both sides are infinite}
+    \end{aligned}
+    >>> print(sd.check("KL(P||Q) = log(2)", sd.Bernoulli(sp.Rational(1, 2)), sd.Bernoulli(0)).latex())
+    \begin{aligned}
+    D_{\mathrm{KL}}(P \parallel Q) &= \log{2} && \text{false} \\
+    &\text{at the given parameters}: && \text{lhs} = +\infty \neq 0.693147180559945 = \text{rhs}
+    \end{aligned}
+    """
     notation = notation or DEFAULT
     natural = dataclasses.replace(notation, log="log" if notation.log == "bits" else notation.log)
     claim = f"{latex(v.claim.lhs, natural)} &= {latex(v.claim.rhs, natural)}"
@@ -476,22 +469,41 @@ def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None
         verdict += r"\text{ where }" + conditions_latex(v.conditions, natural)
     lines = [rf"{claim} && {verdict}"]
     if v.holds is True:
-        for k, step in enumerate(v.proof):
-            why = r"\text{residual}" if k == 0 else rf"\text{{{_PROOF_WHY.get(step.kind, 'rewrite')}}}"
-            lines.append(rf"\text{{lhs}} - \text{{rhs}} &= {latex(step.expr, natural)} && {why}")
+        for step in v.proof:
+            if step.kind is StepKind.SUPPORT and step.expr == 0:
+                lines.append(rf"\text{{lhs}} = \text{{rhs}} &= {latex(v.lhs, natural)} && \text{{both sides are "
+                             r"infinite}")
+            elif step.kind is StepKind.SUPPORT:
+                lines.append(rf"& && \text{{{_escape_text(step.note)}}}")
+            elif step.kind is StepKind.DEFINITION:
+                lines.append(rf"\text{{lhs}} - \text{{rhs}} &= {latex(step.expr, natural)} && \text{{residual}}")
+            else:
+                why = _PROOF_WHY.get(step.kind, "rewrite")
+                lines.append(rf"&= {latex(step.expr, natural)} && \text{{{why}}}")
     elif v.holds is False:
         c = v.counterexample
         point = ",\\ ".join(f"{latex(k, natural)} = {latex(sp.Matrix(val) if isinstance(val, tuple) else val, natural)}"
                               for k, val in c.point.items())
         where = rf"\text{{at }} {point}" if point else r"\text{at the given parameters}"
-        lines.append(rf"&{where}: && \text{{lhs}} = {sp.Float(c.lhs, 15)} \neq {sp.Float(c.rhs, 15)}"
+        lines.append(rf"&{where}: && \text{{lhs}} = {_number_latex(c.lhs)} \neq {_number_latex(c.rhs)}"
                      r" = \text{rhs}")
-    else:
+    elif v.evidence.points:
         ev = v.evidence
         lines.append(rf"&\text{{no proof; at {ev.points} random points}} && "
                      rf"\max\lvert\text{{lhs}} - \text{{rhs}}\rvert = {sp.Float(ev.max_abs_residual, 3)}")
+    else:
+        lines.append(rf"&\text{{no proof; {_escape_text(v.reason or 'no point was evaluated')}}}")
     return _wrap(" \\\\\n".join(lines), env, None, multiline=True)
 
+
+def _number_latex(x: Any) -> str:
+    """An mpmath value of a counterexample: 15 significant digits, or an infinity."""
+    value = sp.Float(x, 15)
+    return rf"{'-' if value.is_negative else '+'}\infty" if value.is_infinite else str(value)
+
+
+#: the one LaTeX renderer of verdicts serves :class:`symdiv.Verification` too
+verification_latex = verdict_latex
 
 _PROOF_WHY = {StepKind.EXPAND_LOG: "expand logarithms", StepKind.SUM: "combine sums",
               StepKind.TIDY: "expand and collect"}

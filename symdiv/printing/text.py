@@ -1,18 +1,20 @@
-"""Plain-text and Unicode renderings of derivations, verifications and the catalog."""
+"""Plain-text and Unicode renderings of derivations, verdicts and the catalog."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from ..derivation import Derivation
+from ..derivation import Derivation, StepKind
 from ..family import Family
-from ..verify import Verification
 from .conditions import in_unit, otherwise_text, shown
 
-__all__ = ["expr_text", "derivation_text", "verification_text", "families_text"]
+if TYPE_CHECKING:
+    from ..prove.verdict import Verdict
+
+__all__ = ["expr_text", "derivation_text", "verdict_text", "families_text"]
 
 
 def expr_text(expr: sp.Expr, unicode: bool = False) -> str:
@@ -70,42 +72,57 @@ def derivation_text(d: Derivation, steps: bool = False, unicode: bool = False, b
     return "\n".join(out)
 
 
-def verification_text(v: Verification, unicode: bool = False) -> str:
-    ev = v.evidence
-    out = [f"{v.claim}: {v.verdict.upper()}",
-           f"  where {_where(v.derivations[0].families)}",
-           f"  residual H(P,Q) - KL(P||Q) - H(P) reduces to: {expr_text(v.reduced, unicode)}"]
+def _proof_text(v: Verdict) -> str:
+    """The proof's steps after the residual: each rewrite with its result, each support step with its note."""
+    steps = [s for s in v.proof if s.kind is not StepKind.DEFINITION]
+    if not steps:
+        return "  proof: lhs - rhs is identically 0"
+    return "  proof: " + " -> ".join(f"[{s.kind.value}] {s.note if s.kind is StepKind.SUPPORT else expr_text(s.expr)}"
+                                     for s in steps)
+
+
+def verdict_text(v: Verdict, unicode: bool = False) -> str:
+    """A verdict as plain text (Unicode pretty-printing with ``unicode``): the verdict, the families,
+    both sides, each quantity's closed form with the conditions under which it holds (+oo where one
+    fails), then the proof and the numeric evidence, the counterexample with both sides evaluated, or
+    where the rewrites stopped; then the assumptions, and last the verdict again, in capitals.
+
+    >>> import symdiv as sd
+    >>> print(verdict_text(sd.check("H(P) = log(2)", sd.Bernoulli(sp.Rational(1, 2)))))
+    H(P) = log(2): proved (lhs - rhs reduces to exactly 0)
+      where P = Bernoulli(p=1/2)
+      lhs = log(2)
+      rhs = log(2)
+      H(P) = log(2)
+      proof: lhs - rhs is identically 0
+      numeric check: max |lhs - rhs| = 0 at 1 random point(s), mpmath 30 digits
+      verdict: PROVED
+    """
+    out = [str(v), f"  where {_where(v.families)}",
+           _block("  lhs", expr_text(v.lhs, unicode)), _block("  rhs", expr_text(v.rhs, unicode))]
     for d in v.derivations:
         value, conds = shown(d)
-        line = f"  {_lhs(d, unicode)} = {expr_text(value)}"
-        out.append(line + (f"  ({otherwise_text(_lhs(d, unicode), conds, unicode)})" if conds else ""))
-    out.append(f"  numeric check: max |residual| = {sp.Float(ev.max_abs_residual, 5)} at {ev.points} random "
-               f"point(s), mpmath {ev.dps} digits")
-    if ev.witness is not None:
-        pt = ", ".join(f"{k} = {v}" for k, v in ev.witness.items())
-        out.append(f"  counterexample: {pt}: left side {sp.Float(ev.lhs, 20)} != right side {sp.Float(ev.rhs, 20)}")
-    if v.assumptions:
-        out.append("  assumptions: " + ", ".join(sp.sstr(a) for a in v.assumptions))
-    return "\n".join(out)
-
-
-def verdict_text(v: Any) -> str:
-    """A claim's verdict, its sides in closed form and the proof or counterexample, as plain text."""
-    out = [str(v), f"  where {_where(v.families)}",
-           f"  lhs = {expr_text(v.lhs)}", f"  rhs = {expr_text(v.rhs)}"]
+        name = _lhs(d, unicode)
+        out.append(_block(f"  {name}", expr_text(value, unicode))
+                   + (f"  ({otherwise_text(name, conds, unicode)})" if conds else ""))
+    ev = v.evidence
     if v.holds is True:
-        out.append("  proof: " + " -> ".join(f"[{s.kind.value}] {expr_text(s.expr)}" for s in v.proof[1:]) if
-                   len(v.proof) > 1 else "  proof: lhs - rhs is identically 0")
-    elif v.holds is False:
+        out.append(_proof_text(v))
+        if ev.points and v.residual is not sp.nan:
+            out.append(f"  numeric check: max |lhs - rhs| = {sp.Float(ev.max_abs_residual, 5)} at {ev.points} random "
+                       f"point(s), mpmath {ev.dps} digits")
+    elif v.holds is False and v.counterexample is not None:
         c = v.counterexample
-        out.append(f"  counterexample (exact point, both sides with mpmath at {c.dps} digits, confirmed at 50):")
+        out.append(f"  counterexample (exact point, both sides with mpmath at {c.dps} digits, confirmed at "
+                   f"{c.confirmed_dps}):")
         out.append(f"    {', '.join(f'{k} = {val}' for k, val in c.point.items()) or 'at the given parameters'}")
         out.append(f"    lhs = {sp.Float(c.lhs, 20)}")
         out.append(f"    rhs = {sp.Float(c.rhs, 20)}")
-    else:
-        out.append(f"  residual reduces to {expr_text(v.reduced)} (not 0)")
+    elif v.reduced is not sp.nan:
+        out.append(f"  residual reduces to {expr_text(v.reduced, unicode)} (not 0)")
     if v.assumptions:
         out.append("  assumptions: " + ", ".join(sp.sstr(a) for a in v.assumptions))
+    out.append(f"  verdict: {v.verdict.upper()}")
     return "\n".join(out)
 
 
