@@ -38,7 +38,7 @@ def write_png(path: Path, width: int, height: int, rows: list[bytes]) -> None:
 
 
 def render(tex_body: str, out: Path, dpi: int = 150, margin: int = 12) -> None:
-    doc = ("\\documentclass{article}\n\\usepackage[paperwidth=30cm,paperheight=12cm,margin=1cm]{geometry}\n"
+    doc = ("\\documentclass{article}\n\\usepackage[paperwidth=30cm,paperheight=16cm,margin=1cm]{geometry}\n"
            + sd.preamble() + "\n\\pagestyle{empty}\n\\begin{document}\n" + tex_body + "\n\\end{document}\n")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -44,7 +44,8 @@ from .measures import clear_caches, cross_entropy, entropy, kl_divergence
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
     from .claims import Counterexample, Verdict, check, verify_local_expansion
     from .local import fisher_information
-    from .printing.latex import Notation, formula_sheet, latex, latex_document, preamble, write_sheet
+    from .printing.latex import Notation, latex, preamble
+    from .sheet import formula_sheet, latex_document, write_sheet
     from .verify import NumericEvidence, Verification, verify_decomposition
 
 #: public names whose modules load on first access
@@ -52,8 +53,8 @@ _LAZY = {
     "Counterexample": "prove.verdict", "Verdict": "prove.verdict", "check": "prove.claims",
     "verify_local_expansion": "prove.expansion",
     "fisher_information": "local",
-    "Notation": "printing.latex", "formula_sheet": "printing.latex", "latex": "printing.latex",
-    "latex_document": "printing.latex", "preamble": "printing.latex", "write_sheet": "printing.latex",
+    "Notation": "printing.latex", "formula_sheet": "sheet", "latex": "printing.latex",
+    "latex_document": "sheet", "preamble": "printing.latex", "write_sheet": "sheet",
     "NumericEvidence": "prove.verdict", "Verification": "prove.verdict", "verify_decomposition": "prove.decomposition",
 }
 

@@ -19,9 +19,10 @@ from .families._vector import VectorFamily
 from .families.mvn import MultivariateNormal
 from .family import Family
 from .printing.json import derivation_json, verdict_json
-from .printing.latex import Notation, derivation_latex, formula_sheet, verdict_latex, write_sheet
+from .printing.latex import Notation, derivation_latex, verdict_latex
 from .printing.text import derivation_text, families_text, verdict_text
 from .prove import Verdict, check
+from .sheet import formula_sheet, write_sheet
 
 EXAMPLES = """examples:
   symdiv kl normal normal                 KL between two normals, symbolic parameters

@@ -119,7 +119,7 @@ def test_latex_equation_is_a_cases_block() -> None:
 
 
 def test_steps_justify_the_support_and_the_moment_with_their_condition() -> None:
-    steps = uniform_kl().latex(steps=True, env="align*").splitlines()
+    steps = uniform_kl().latex(steps=True, env="align*", notation=sd.Notation(line_width=None)).splitlines()
     assert r"\operatorname{supp} P \subseteq \operatorname{supp} Q\text{ if } a_{2} \leq a_{1}" in steps[1]
     assert steps[-2].startswith(r"&= \begin{cases}") and OTHERWISE in steps[-2]
     d = pareto_exponential_kl()

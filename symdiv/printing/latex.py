@@ -14,10 +14,6 @@ D_{\mathrm{KL}}(P \parallel Q) = p \log{\frac{p}{q}} + \left(1 - p\right) \log{\
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +22,11 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..derivation import Derivation, Expectation, Quantity, StepKind
-from ..errors import InvalidParameterError, SymdivError, UnsupportedError
+from ..errors import InvalidParameterError, UnsupportedError
 from ..family import Family
 from ..support import FiniteAtoms, IntegerRange, RealInterval, RealSpace, SimplexSupport, Support
 from ..tidy import log2, negative_looking
+from .breaking import LINE_WIDTH, broken, visible_length
 from .conditions import in_unit, mentioned, shown
 
 __all__ = [
@@ -41,9 +38,9 @@ __all__ = [
     "derivation_latex",
     "verification_latex",
     "preamble",
-    "latex_document",
-    "formula_sheet",
-    "write_sheet",
+    "verdict_latex",
+    "family_latex",
+    "support_latex",
     "ENVIRONMENTS",
 ]
 
@@ -74,6 +71,9 @@ class Notation:
     ``entropy``: the entropy symbol. ``names``: the distributions' names.
     ``symbol_names``: raw LaTeX per parameter symbol name, e.g. {"sigma_1": r"\\tau"}.
     ``macros``: write \\KL and \\E (define them with :func:`preamble`).
+    ``line_width``: in multi-line (``steps=True``) output, right-hand sides wider than this many
+    characters are broken into lines at + and - (64 fits a single-column A4 or letter page; use
+    about 40 for a two-column paper, None never to break).
     """
 
     log: str = "log"
@@ -83,8 +83,12 @@ class Notation:
     names: tuple[str, str] = ("P", "Q")
     symbol_names: Mapping[str, str] = field(default_factory=dict)
     macros: bool = False
+    line_width: int | None = LINE_WIDTH
 
     def __post_init__(self) -> None:
+        if self.line_width is not None and (not isinstance(self.line_width, int) or isinstance(self.line_width, bool)
+                                            or self.line_width < 20):
+            raise InvalidParameterError("Notation", "line_width", self.line_width, "an integer >= 20, or None")
         for name, value, allowed in (("log", self.log, LOG_STYLES), ("kl", self.kl, tuple(KL_STYLES)),
                                      ("cross_entropy", self.cross_entropy, tuple(CE_STYLES))):
             if value not in allowed:
@@ -97,7 +101,7 @@ class Notation:
 
     def __hash__(self) -> int:
         return hash((self.log, self.kl, self.cross_entropy, self.entropy, self.names,
-                     tuple(sorted(self.symbol_names.items())), self.macros))
+                     tuple(sorted(self.symbol_names.items())), self.macros, self.line_width))
 
     def merge(self, other: Notation | Mapping[str, Any] | None = None, **changes: Any) -> Notation:
         """A copy with the fields of ``other`` (a Notation's non-default fields, or a mapping) and ``changes``."""
@@ -440,8 +444,17 @@ def derivation_latex(d: Derivation, steps: bool = False, env: str | None = None,
             lines.append((body, why))
     if notation.log == "bits" and len(lines) > 1:
         lines[-1] = (lines[-1][0], lines[-1][1] + r",\ \text{in bits}")
-    out = [f"{lhs} &= {b} && {w}" if k == 0 else f"&= {b} && {w}" for k, (b, w) in enumerate(lines)]
+    first = visible_length(lhs)
+    out = [f"{lhs} &= {_fit(b, notation, first + visible_length(w))} && {w}" if k == 0 else
+           f"&= {_fit(b, notation, visible_length(w))} && {w}" for k, (b, w) in enumerate(lines)]
     return _wrap(" \\\\\n".join(out), env, label, multiline=True)
+
+
+def _fit(body: str, notation: Notation, first: int = 0) -> str:
+    """A right-hand side broken into lines that fit the page (a cases block is left whole)."""
+    if notation.line_width is None or r"\begin{cases}" in body:
+        return body
+    return broken(body, notation.line_width, first=first)
 
 
 def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None = None) -> str:
@@ -476,10 +489,11 @@ def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None
             elif step.kind is StepKind.SUPPORT:
                 lines.append(rf"& && \text{{{_escape_text(step.note)}}}")
             elif step.kind is StepKind.DEFINITION:
-                lines.append(rf"\text{{lhs}} - \text{{rhs}} &= {latex(step.expr, natural)} && \text{{residual}}")
+                residual = _fit(latex(step.expr, natural), notation, 9)
+                lines.append(rf"\text{{lhs}} - \text{{rhs}} &= {residual} && \text{{residual}}")
             else:
                 why = _PROOF_WHY.get(step.kind, "rewrite")
-                lines.append(rf"&= {latex(step.expr, natural)} && \text{{{why}}}")
+                lines.append(rf"&= {_fit(latex(step.expr, natural), notation)} && \text{{{why}}}")
     elif v.holds is False:
         c = v.counterexample
         point = ",\\ ".join(f"{latex(k, natural)} = {latex(sp.Matrix(val) if isinstance(val, tuple) else val, natural)}"
@@ -560,106 +574,3 @@ def support_latex(s: Support, notation: Notation | None = None) -> str:
     if isinstance(s, RealSpace):
         return (r"\R" if notation.macros else r"\mathbb{R}") + f"^{{{_tex(s.k, notation)}}}"
     raise UnsupportedError(f"no LaTeX for support {s!r}")  # pragma: no cover
-
-
-def _item_latex(item: Any, notation: Notation) -> str:
-    from ..verify import Verification
-
-    if isinstance(item, Derivation):
-        where = ",\\quad ".join(f"{n} = {family_latex(f, notation)}" for n, f in zip(notation.names, item.families))
-        return (f"\\noindent where ${where}$:\n" + derivation_latex(item, steps=True, env="align*", notation=notation))
-    if isinstance(item, Verification):
-        where = ",\\quad ".join(f"{n} = {family_latex(f, notation)}"
-                                for n, f in zip(notation.names, item.derivations[0].families))
-        return (f"\\noindent Decomposition for ${where}$:\n\\begin{{align*}}\n"
-                + verification_latex(item, env=None, notation=notation) + "\n\\end{align*}")
-    if isinstance(item, str):
-        return item
-    raise InvalidParameterError("latex_document", "items", type(item).__name__,
-                                "Derivation, Verification or a LaTeX string")
-
-
-def latex_document(items: Iterable[Any], title: str | None = None, notation: Notation | None = None) -> str:
-    """A complete, compilable ``.tex`` document holding derivations, verifications or raw LaTeX.
-
-    >>> import symdiv as sd
-    >>> tex = sd.latex_document([sd.entropy(sd.Normal("mu", "sigma"))], title="Entropy")
-    >>> tex.startswith("\\\\documentclass") and tex.rstrip().endswith("\\\\end{document}")
-    True
-    """
-    notation = notation or DEFAULT
-    head = ["\\documentclass[10pt]{article}", "\\usepackage[margin=1.5cm]{geometry}", preamble(notation),
-            "\\allowdisplaybreaks",
-            "\\setlength{\\parindent}{0pt}", "\\begin{document}"]
-    if title:
-        head.append(f"\\section*{{{_escape_text(title)}}}")
-    body = [_item_latex(item, notation) for item in items]
-    return "\n".join(head) + "\n" + "\n\n".join(body) + "\n\\end{document}\n"
-
-
-def _param_latex(value: Any, notation: Notation) -> str:
-    if isinstance(value, tuple):
-        return r"\left(" + ", ".join(_tex(x, notation) for x in value) + r"\right)"
-    if isinstance(value, sp.IndexedBase):
-        return _tex(value[sp.Symbol("i")], notation)
-    return _tex(value, notation)
-
-
-def formula_sheet(notation: Notation | None = None) -> str:
-    """Every catalog family: parameters, support, H, H(P, Q), KL with derivations, and the proof."""
-    from ..families import CATALOG
-    from ..measures import cross_entropy, entropy, kl_divergence
-    from ..verify import verify_decomposition
-
-    notation = notation or DEFAULT
-    parts = ["This sheet was generated by symdiv: every closed form is derived from its definition, "
-             "and the decomposition $H(P, Q) = D_{\\mathrm{KL}}(P \\parallel Q) + H(P)$ is proved for each family."]
-    for fam in CATALOG:
-        P, Q = fam.symbolic_example(1), fam.symbolic_example(2)
-        shown = [v for v in P.params.values()]
-        params = ", ".join(f"\\texttt{{{_escape_text(p.name)}}} ${_param_latex(v, notation)} \\in {p.domain.latex}$"
-                           for p, v in zip(fam.parameters, shown))
-        parts.append(
-            f"\\section{{{fam.name}}}\n"
-            f"Parameters: {params}. Support: ${support_latex(P.support(), notation)}$ "
-            f"({'discrete' if fam.discrete else 'continuous'}).\n"
-            f"We take $P = {family_latex(P, notation)}$ and $Q = {family_latex(Q, notation)}$.\n"
-            "\\subsection*{Entropy}\n" + derivation_latex(entropy(P), True, "align*", notation=notation) + "\n"
-            "\\subsection*{Cross-entropy}\n" + derivation_latex(cross_entropy(P, Q), True, "align*",
-                                                               notation=notation) + "\n"
-            "\\subsection*{Kullback--Leibler divergence}\n"
-            + derivation_latex(kl_divergence(P, Q), True, "align*", notation=notation) + "\n"
-            "\\subsection*{Decomposition}\n\\begin{align*}\n"
-            + verification_latex(verify_decomposition(P, Q), env=None, notation=notation) + "\n\\end{align*}"
-        )
-    return latex_document(parts, title="symdiv formula sheet", notation=notation)
-
-
-def compile_pdf(tex: str, path: str | os.PathLike[str]) -> None:
-    """Compile ``tex`` with pdflatex into ``path``; a clear error when pdflatex is missing or fails."""
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        raise UnsupportedError("pdflatex is not on PATH: install TeX (e.g. apt-get install texlive-latex-base "
-                               "texlive-latex-recommended) or write a .tex file instead")
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "doc.tex")
-        with open(src, "w", encoding="utf-8") as fh:
-            fh.write(tex)
-        r = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
-                           cwd=tmp, capture_output=True, text=True, timeout=300)
-        if r.returncode != 0:
-            errors = [ln for ln in r.stdout.splitlines() if ln.startswith("!")]
-            raise SymdivError(f"pdflatex failed: {errors[0] if errors else r.stdout[-300:]}")
-        shutil.copyfile(os.path.join(tmp, "doc.pdf"), path)
-
-
-def write_sheet(path: str | os.PathLike[str], notation: Notation | None = None) -> str:
-    """Write the formula sheet as ``.tex`` or ``.pdf`` (by the file's extension); returns the path."""
-    tex = formula_sheet(notation)
-    path = os.fspath(path)
-    if path.lower().endswith(".pdf"):
-        compile_pdf(tex, path)
-    else:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(tex)
-    return path
