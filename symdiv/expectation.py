@@ -26,7 +26,7 @@ __all__ = ["decompose", "expectation_steps", "ExpectationResult"]
 def _tag(coeff: sp.Expr) -> int:
     """Finite coefficients (0) are summed per basis; +oo (1), -oo (-1) and other infinities (2)
     are kept apart, so log 0 - log 0 on a null set never becomes nan before 0 log 0 = 0 applies."""
-    if not _infinite(coeff):
+    if not _has_infinity(coeff):
         return 0
     return 1 if coeff == sp.oo else -1 if coeff == -sp.oo else 2
 
@@ -36,11 +36,11 @@ def _add(groups: dict[tuple[sp.Expr, int], sp.Expr], basis: sp.Expr, coeff: sp.E
     groups[key] = groups.get(key, sp.Integer(0)) + coeff
 
 
-def _infinite(c: sp.Expr) -> bool:
+def _has_infinity(c: sp.Expr) -> bool:
     return c.has(sp.oo, -sp.oo, sp.zoo)
 
 
-def _needs_expand(g: sp.Expr) -> bool:
+def _may_split(g: sp.Expr) -> bool:
     """Whether g could still split into several basis terms."""
     return any(f.is_Add or (f.is_Pow and f.base.is_Add) or isinstance(f, sp.exp) for f in sp.Mul.make_args(g))
 
@@ -61,7 +61,7 @@ def decompose(expr: sp.Expr | Sequence[sp.Expr], x: sp.Basic = X) -> list[tuple[
         if isinstance(g, sp.Sum):
             inner = sp.Add(*(c * b for c, b in decompose(g.function, x)))
             _add(groups, g.func(inner, *g.limits), coeff)
-        elif _infinite(coeff) or g == 1 or not _needs_expand(g):
+        elif _has_infinity(coeff) or g == 1 or not _may_split(g):
             _add(groups, g, coeff)
         else:
             for sub in sp.Add.make_args(sp.expand(g)):
@@ -84,7 +84,7 @@ def _linear(P: Family, terms: list[tuple[sp.Expr, sp.Expr]], dist: sp.Symbol) ->
     """Σ c_k E[g_k]: apply the 0 log 0 = 0 rule to infinite coefficients."""
     out, notes, infinite = [], [], False
     for c, g in terms:
-        if _infinite(c):
+        if _has_infinity(c):
             if P.vanishes_on_support(g):
                 notes.append(f"0 log 0 = 0: the term {sp.sstr(c * g)} vanishes on supp P")
                 continue
@@ -160,7 +160,7 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
     """
     steps: list[Step] = []
     terms = decompose(integrand, P.variable)
-    expanded = sp.Add(*(c * b for c, b in terms), evaluate=not any(_infinite(c) for c, _ in terms))
+    expanded = sp.Add(*(c * b for c, b in terms), evaluate=not any(_has_infinity(c) for c, _ in terms))
     steps.append(Step(StepKind.EXPAND_LOG, sign * Expectation(expanded, dist),
                       "expand the logarithm into coefficient \u00d7 basis terms"))
     linear, notes, infinite = _linear(P, terms, dist)

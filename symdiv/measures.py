@@ -42,7 +42,7 @@ def _common_variable(P: Family, Q: Family) -> sp.Basic:
     return P.variable
 
 
-def _log(density: sp.Expr) -> sp.Expr:
+def _unevaluated_log(density: sp.Expr) -> sp.Expr:
     return sp.log(density, evaluate=False)
 
 
@@ -111,7 +111,7 @@ def strongest(conditions: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:
 def _entropy(P: Family) -> Derivation:
     x = P.variable
     integrand = (P.log_density(x),)
-    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_log(P.density(x)), _P),
+    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_unevaluated_log(P.density(x)), _P),
                    "H(P) = -E_P[log p(X)]", -1)
 
 
@@ -119,7 +119,7 @@ def _entropy(P: Family) -> Derivation:
 def _cross_entropy(P: Family, Q: Family) -> Derivation:
     x = _common_variable(P, Q)
     integrand = (Q.log_density(x),)
-    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_log(Q.density(x)), _P),
+    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_unevaluated_log(Q.density(x)), _P),
                    "H(P, Q) = -E_P[log q(X)]", -1)
 
 
@@ -127,7 +127,7 @@ def _cross_entropy(P: Family, Q: Family) -> Derivation:
 def _kl_divergence(P: Family, Q: Family) -> Derivation:
     x = _common_variable(P, Q)
     integrand = (P.log_density(x), -Q.log_density(x))
-    definition = Expectation(_log(P.density(x)) - _log(Q.density(x)), _P)
+    definition = Expectation(_unevaluated_log(P.density(x)) - _unevaluated_log(Q.density(x)), _P)
     return _derive(Quantity.KL_DIVERGENCE, P, Q, integrand, definition,
                    "KL(P || Q) = E_P[log p(X) - log q(X)]", 1)
 

@@ -113,7 +113,7 @@ def _last(hi: sp.Expr) -> sp.Expr:
     return sp.floor(hi)
 
 
-def _infinite(bound: sp.Expr) -> bool:
+def _unbounded(bound: sp.Expr) -> bool:
     return bool(bound.is_infinite) or bound in (sp.oo, -sp.oo)
 
 
@@ -149,7 +149,7 @@ class IntegerRange(Support):
     def size(self) -> sp.Expr:
         """The number of atoms: an integer, a symbolic expression or oo."""
         lo, hi = _first(self.lo), _last(self.hi)
-        if _infinite(lo) or _infinite(hi):
+        if _unbounded(lo) or _unbounded(hi):
             return sp.oo
         return sp.Max(hi - lo + 1, 0) if (hi - lo).is_number else hi - lo + 1
 
@@ -166,7 +166,7 @@ class IntegerRange(Support):
         if isinstance(other, IntegerRange):
             return _all([_le(_first(other.lo), lo, reparams), _le(hi, _last(other.hi), reparams)])
         assert isinstance(other, FiniteAtoms)
-        if _infinite(lo) or _infinite(hi):
+        if _unbounded(lo) or _unbounded(hi):
             return False, []  # infinitely many atoms are never inside a finite set
         if lo.is_Integer and hi.is_Integer:
             if int(hi) - int(lo) + 1 > len(set(other.values)):

@@ -38,14 +38,14 @@ def _smallest(candidates: Iterable[sp.Expr]) -> sp.Expr:
     return best
 
 
-def _log(arg: sp.Expr) -> sp.Expr:
+def _fast_log(arg: sp.Expr) -> sp.Expr:
     """log(arg); a symbolic argument has nothing to evaluate, so skip SymPy's slow attempt."""
     if arg.has(sp.gamma):
         arg = sp.gammasimp(arg)  # Gamma(n) / Gamma(n + 1) -> 1/n
     return sp.log(arg, evaluate=False) if arg.free_symbols else sp.log(arg)
 
 
-def _needs_expand(t: sp.Expr) -> bool:
+def _has_sum_factor(t: sp.Expr) -> bool:
     return any(f.is_Add or (f.is_Pow and f.base.is_Add) for f in sp.Mul.make_args(t))
 
 
@@ -72,7 +72,7 @@ def _expand_term(t: sp.Expr) -> sp.Expr:
 
 
 def _expand(expr: sp.Expr) -> sp.Expr:
-    expr = sp.Add(*(_expand_term(t) if _needs_expand(t) else t for t in sp.Add.make_args(expr)))
+    expr = sp.Add(*(_expand_term(t) if _has_sum_factor(t) else t for t in sp.Add.make_args(expr)))
     numeric_logs = [a for a in expr.atoms(sp.log) if a.args[0].is_number and a.args[0].is_positive]
     if numeric_logs:
         expr = sp.expand(expr.xreplace({a: expand_log(a) for a in numeric_logs}))
@@ -172,7 +172,7 @@ def _log_by_coefficient(logs: dict[sp.Expr, sp.Expr]) -> list[sp.Expr]:
     for c, (num, den) in groups.items():
         if not num:
             c, num, den = negate(c), den, num
-        out.append(c * _log(sp.Mul(*num) / sp.Mul(*den)))
+        out.append(c * _fast_log(sp.Mul(*num) / sp.Mul(*den)))
     return out
 
 

@@ -183,7 +183,7 @@ def _one_plus(b: sp.Expr) -> sp.Expr | None:
     return None
 
 
-def _log(y: sp.Expr, ctx: _Context) -> sp.Expr:
+def _stable_log(y: sp.Expr, ctx: _Context) -> sp.Expr:
     """A stable form of log(y)."""
     if y.is_number:
         return sp.log(y)
@@ -194,9 +194,9 @@ def _log(y: sp.Expr, ctx: _Context) -> sp.Expr:
     if z is not None:
         return log1p(_stab(z, ctx))
     if y.is_Pow and y.exp not in (1, -1) and _positive(y.base, ctx) and y.exp.is_extended_real:
-        return _stab(y.exp, ctx) * _log(y.base, ctx)
+        return _stab(y.exp, ctx) * _stable_log(y.base, ctx)
     if y.is_Pow and y.exp == -1 and _positive(y.base, ctx):
-        return -_log(y.base, ctx)
+        return -_stable_log(y.base, ctx)
     if not y.is_Mul:
         return sp.log(_stab(y, ctx))
     c, parts = _split(y)
@@ -212,7 +212,7 @@ def _log(y: sp.Expr, ctx: _Context) -> sp.Expr:
         elif simple and e == -1:
             den.append(b)
         else:
-            terms.append(_log(sp.Pow(b, e), ctx))
+            terms.append(_stable_log(sp.Pow(b, e), ctx))
     if len(num) <= 1 and len(den) <= 1:
         core = c * sp.Mul(*num) / sp.Mul(*den)
         if core != 1:
@@ -405,7 +405,7 @@ def _stab_mul(e: sp.Mul, ctx: _Context) -> sp.Expr:
             z = _one_plus(y)
             term = XLog1PY(_stab(w, ctx), _stab(z, ctx)) if z is not None else XLogY(_stab(w, ctx), _stab(y, ctx))
             return coeff * _stab(rest, ctx) * term
-        return _stab(coeff * sp.Mul(*others), ctx) * _log(y, ctx)
+        return _stab(coeff * sp.Mul(*others), ctx) * _stable_log(y, ctx)
     sums = [f for f in factors if f.is_Add and f.has(sp.log)]
     if sums:
         outer = [f for f in factors if f is not sums[0]]
@@ -445,7 +445,7 @@ def _stab(e: sp.Expr, ctx: _Context) -> sp.Expr:
     if e.is_Mul:
         return _stab_mul(e, ctx)
     if isinstance(e, sp.log):
-        return _log(e.args[0], ctx)
+        return _stable_log(e.args[0], ctx)
     if e.is_Pow:
         return sp.Pow(_stab(e.base, ctx), _stab(e.exp, ctx))
     if isinstance(e, sp.loggamma):

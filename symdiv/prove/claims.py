@@ -165,7 +165,7 @@ class _Resolver:
     def _derivative(self, e: sp.Basic) -> sp.Expr | None:
         if not isinstance(e, sp.Derivative):
             return None
-        if _infinite(e.expr):
+        if _infinite_side(e.expr):
             wrt = ", ".join(map(str, e.variables))
             self.problems.append(f"the derivative in {wrt} of {sp.sstr(e.expr)} does not exist (the quantity is "
                                  f"infinite here)")
@@ -201,7 +201,7 @@ class _Resolver:
         it is: a quantity is +oo or finite (a derivation that is not +oo is finite on its domain), so
         a side that evaluates to an infinity with each finite quantity replaced by a finite stand-in
         is that infinity, even when SymPy cannot tell that a closed form (H(P) of a Gamma) is finite."""
-        if not _infinite(value) or side.has(sp.Derivative):
+        if not _infinite_side(value) or side.has(sp.Derivative):
             return value
         quantities = [q for q in side.atoms(AppliedUndef) if q.func in (ENTROPY, KL)]
         stand_ins = {q: sp.oo if self.used[(q.func, q.args)].expr == sp.oo or (q.func, q.args) in self.infinite
@@ -212,7 +212,7 @@ class _Resolver:
 
 
 # ------------------------------------------------------------------------ the verdict
-def _infinite(e: sp.Expr) -> bool:
+def _infinite_side(e: sp.Expr) -> bool:
     """An infinite side (a +oo result, or a term that is): oo as a series' upper limit does not count."""
     return e.has(sp.zoo) or any(t in (sp.oo, -sp.oo) or (t.is_Mul and sp.oo in t.args)
                                 for t in sp.Add.make_args(e))
@@ -228,7 +228,7 @@ def _infinity_step(lhs: sp.Expr, rhs: sp.Expr) -> Step:
     sides = f"lhs = {_shown(lhs)}, rhs = {_shown(rhs)}"
     if lhs == rhs and lhs in (sp.oo, -sp.oo):
         return Step(StepKind.SUPPORT, sp.Integer(0), f"{sides}: both sides are {_shown(lhs)}")
-    if _infinite(lhs) != _infinite(rhs):
+    if _infinite_side(lhs) != _infinite_side(rhs):
         return Step(StepKind.SUPPORT, sp.nan, f"one side is infinite and the other is not: {sides}")
     return Step(StepKind.SUPPORT, sp.nan, f"{sides}: not the same infinity")
 
@@ -290,7 +290,7 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
 
     reasons: list[str] = []
     notes = tuple(Step(StepKind.SUPPORT, sp.oo, note) for note in resolver.notes)
-    if _infinite(lhs) or _infinite(rhs):
+    if _infinite_side(lhs) or _infinite_side(rhs):
         step = _infinity_step(lhs, rhs)
         residual, reduced, proof = sp.nan, step.expr, (step, *notes)
         proved = reduced == 0

@@ -22,14 +22,15 @@ __all__ = ["MAX_EXPANSION", "prove_zero", "reduce_residual"]
 MAX_EXPANSION = 100_000
 
 
-def _positive(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr], positives: frozenset[sp.Expr] = frozenset()) -> bool:
+def _positive_under_facts(a: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr],
+                          positives: frozenset[sp.Expr] = frozenset()) -> bool:
     if a.is_positive or a in positives:
         return True
-    if isinstance(a, (sp.beta, sp.gamma)) and all(_positive(x, reparams, positives) for x in a.args):
+    if isinstance(a, (sp.beta, sp.gamma)) and all(_positive_under_facts(x, reparams, positives) for x in a.args):
         return True
     if a.is_Mul or a.is_Pow:
         factors = a.args if a.is_Mul else (a.base,)
-        if all(_positive(f, reparams, positives) for f in factors):
+        if all(_positive_under_facts(f, reparams, positives) for f in factors):
             return True
     return decide_nonnegative(a, reparams) is True and decide_nonnegative(-a, reparams) is False
 
@@ -38,7 +39,8 @@ def _expand_logs(expr: sp.Expr, reparams: Mapping[sp.Symbol, sp.Expr],
                  positives: frozenset[sp.Expr] = frozenset()) -> sp.Expr:
     """log(a b) -> log a + log b etc., only for arguments positive under the facts."""
     logs = [lg for lg in expr.atoms(sp.log)
-            if not lg.args[0].is_Symbol and _positive(lg.args[0], reparams, positives)]  # log(symbol): nothing to do
+            # log(symbol): nothing to do
+            if not lg.args[0].is_Symbol and _positive_under_facts(lg.args[0], reparams, positives)]
     return expr.xreplace({lg: expand_log(lg) for lg in logs})
 
 
