@@ -22,6 +22,7 @@ from .domains import Domain, decimal_rational, to_expr
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
 from .hooks import provided
+from .natural import NaturalForm
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
 from .tidy import erfc_form
@@ -109,6 +110,11 @@ class Family:
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         """The closed-form expectation table: E[g(X)] for known bases (a value, or a
         :class:`Known` with the condition under which it holds), else None."""
+        return None
+
+    def natural_form(self) -> NaturalForm | None:
+        """This member's exponential-family form (:class:`symdiv.natural.NaturalForm`), or None
+        when the family is not an exponential family (or this member is a degenerate one)."""
         return None
 
     @staticmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sympy as sp
 
 from ..family import X
@@ -111,3 +113,8 @@ def moment_derivative(moment: sp.Expr, var: sp.Symbol, n: int, at: sp.Expr) -> s
     function in t), evaluated at ``at``: E[X^c log^n X] and E[X^n exp(tX)] by differentiation
     under the expectation, which the families' densities allow inside the stated conditions."""
     return sp.diff(moment, var, n).subs(var, at)
+
+
+def gaussian_log_normaliser(t: Sequence[sp.Expr]) -> sp.Expr:
+    """F(theta) of the Gaussian with statistics (x, x**2): theta = (mu/sigma**2, -1/(2 sigma**2))."""
+    return -t[0] ** 2 / (4 * t[1]) - sp.log(-2 * t[1]) / 2

@@ -6,6 +6,7 @@ import sympy as sp
 
 from ..domains import UnitInterval
 from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import FiniteAtoms
 
 
@@ -54,3 +55,9 @@ class Bernoulli(Family):
         if g == X or (g.is_Pow and g.base == X and g.exp.is_positive and g.exp.is_integer):
             return self.p
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        if self.p.is_zero or (1 - self.p).is_zero:
+            return None  # a point mass: not in the open natural parameter space
+        return NaturalForm((sp.log(self.p / (1 - self.p)),), (X,), lambda t: sp.log(1 + sp.exp(t[0])),
+                           sp.Integer(0), lambda t: sp.true, ("Bernoulli",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Parameter
+from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval
 from ._common import digamma, gamma, is_log_one_minus_x, is_log_x, lgamma, power_of_x
 
@@ -60,3 +61,8 @@ class Beta(Family):
         if is_log_one_minus_x(g):
             return digamma(b) - digamma(a + b)
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((self.alpha - 1, self.beta - 1), (sp.log(X), sp.log(1 - X)),
+                           lambda t: lgamma(t[0] + 1) + lgamma(t[1] + 1) - lgamma(t[0] + t[1] + 2), sp.Integer(0),
+                           lambda t: sp.And(sp.Gt(t[0], -1), sp.Gt(t[1], -1)), ("Beta",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import PositiveInteger, UnitInterval
-from ..family import Family, Parameter
+from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import IntegerRange
 from ._common import lgamma, power_of_x
 from .bernoulli import log_mass
@@ -57,3 +58,10 @@ class Binomial(Family):
         if c == 2:
             return n * p * (1 - p) + n**2 * p**2
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        if self.p.is_zero or (1 - self.p).is_zero:
+            return None
+        n = self.n
+        return NaturalForm((sp.log(self.p / (1 - self.p)),), (X,), lambda t: n * sp.log(1 + sp.exp(t[0])),
+                           lgamma(n + 1) - lgamma(X + 1) - lgamma(n - X + 1), lambda t: sp.true, ("Binomial", n))

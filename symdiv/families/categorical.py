@@ -17,6 +17,7 @@ import sympy as sp
 from ..domains import Simplex, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 from ..family import Family, Parameter, Point, X
+from ..natural import NaturalForm
 from ..support import FiniteAtoms, IntegerRange, Support
 from ._vector import CLASSES as _CLASSES
 from ._vector import INDEX, VectorFamily
@@ -133,6 +134,14 @@ class Categorical(VectorFamily):
                 point[p] = rest * v
             return
         super()._sample_into(rng, point)
+
+    def natural_form(self) -> NaturalForm | None:
+        if self.indexed or any(p.is_zero for p in self.probs):
+            return None  # symbolic K: a sum form is not declared; a zero class: theta_j = -oo
+        k = len(self.probs)
+        return NaturalForm(tuple(sp.log(p) for p in self.probs), tuple(_delta(X, j) for j in range(k)),
+                           lambda t: sp.log(sp.Add(*(sp.exp(tj) for tj in t))), sp.Integer(0), lambda t: sp.true,
+                           ("Categorical", k))
 
     def _check_pair(self, other: Family) -> None:
         if self.indexed or getattr(other, "indexed", False):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Known, Parameter
+from ..family import Family, Known, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval
 from ._common import EULER, exp_rate, gamma, is_log_x, power_of_x
 
@@ -50,3 +51,7 @@ class Exponential(Family):
         if t is not None:
             return Known(lam / (lam - t), sp.Lt(t, lam))
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((-self.rate,), (X,), lambda t: -sp.log(-t[0]), sp.Integer(0), lambda t: sp.Lt(t[0], 0),
+                           ("Exponential",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Known, Parameter
+from ..family import Family, Known, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval
 from ._common import digamma, exp_rate, gamma, is_log_x, lgamma, power_of_x
 
@@ -57,3 +58,8 @@ class Gamma(Family):
         if t is not None:
             return Known((1 - t / b) ** (-a), sp.Lt(t, b))
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((self.shape - 1, -self.rate), (sp.log(X), X),
+                           lambda t: lgamma(t[0] + 1) - (t[0] + 1) * sp.log(-t[1]), sp.Integer(0),
+                           lambda t: sp.And(sp.Gt(t[0], -1), sp.Lt(t[1], 0)), ("Gamma",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import UnitInterval
-from ..family import Family, Parameter
+from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import IntegerRange
 from ._common import power_of_x
 from .bernoulli import log_mass
@@ -55,3 +56,9 @@ class Geometric(Family):
         if c == 2:
             return (1 - p) * (2 - p) / p**2
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        if (1 - self.p).is_zero:
+            return None
+        return NaturalForm((sp.log(1 - self.p),), (X,), lambda t: -sp.log(1 - sp.exp(t[0])), sp.Integer(0),
+                           lambda t: sp.Lt(t[0], 0), ("Geometric",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Parameter
+from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval
 from ._common import EULER, gamma, is_log_x, power_of_x
 
@@ -45,3 +46,7 @@ class HalfNormal(Family):
         if is_log_x(g):
             return sp.log(s) - (EULER + sp.log(2)) / 2
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((-1 / (2 * self.sigma**2),), (X**2,), lambda t: -sp.log(-2 * t[0]) / 2,
+                           sp.log(2 / sp.pi) / 2, lambda t: sp.Lt(t[0], 0), ("HalfNormal",))

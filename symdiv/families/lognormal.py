@@ -5,9 +5,10 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive, Real
-from ..family import Family, Parameter
+from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import is_log_x, power_of_x
+from ._common import gaussian_log_normaliser, is_log_x, power_of_x
 
 
 class LogNormal(Family):
@@ -51,3 +52,8 @@ class LogNormal(Family):
         if g.is_Pow and is_log_x(g.base) and g.exp == 2:
             return mu**2 + s**2
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((self.mu / self.sigma**2, -1 / (2 * self.sigma**2)), (sp.log(X), sp.log(X) ** 2),
+                           gaussian_log_normaliser, -sp.log(2 * sp.pi) / 2 - sp.log(X), lambda t: sp.Lt(t[1], 0),
+                           ("LogNormal",))

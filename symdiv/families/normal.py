@@ -7,8 +7,9 @@ import sympy as sp
 
 from ..domains import Positive, Real
 from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import REALS, RealInterval
-from ._common import abs_center, exp_rate
+from ._common import abs_center, exp_rate, gaussian_log_normaliser
 
 
 class Normal(Family):
@@ -59,3 +60,7 @@ class Normal(Family):
     def _quad_points(self, supp: RealInterval) -> list:
         mu, s = mpmath.mpf(sp.N(self.mu, 40)), mpmath.mpf(sp.N(self.sigma, 40))
         return [-mpmath.inf] + [mu + k * s for k in (-8, -2, 0, 2, 8)] + [mpmath.inf]
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((self.mu / self.sigma**2, -1 / (2 * self.sigma**2)), (X, X**2), gaussian_log_normaliser,
+                           -sp.log(2 * sp.pi) / 2, lambda t: sp.Lt(t[1], 0), ("Normal",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Known, Parameter
+from ..family import Family, Known, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval, decide_nonnegative
 from ._common import abs_center, is_log_x, power_of_x
 
@@ -58,3 +59,8 @@ class Pareto(Family):
             if sp.Gt(a, 1) is sp.false:
                 return Known(sp.nan, sp.false)
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        m = self.x_m  # an exponential family for a fixed scale (the support starts there)
+        return NaturalForm((-self.alpha - 1,), (sp.log(X),), lambda t: (t[0] + 1) * sp.log(m) - sp.log(-t[0] - 1),
+                           sp.Integer(0), lambda t: sp.Lt(t[0], -1), ("Pareto", m))

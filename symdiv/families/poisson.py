@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Parameter
+from ..family import Family, Parameter, X
+from ..natural import NaturalForm
 from ..support import IntegerRange
 from ._common import power_of_x
 
@@ -49,3 +50,7 @@ class Poisson(Family):
         if c == 2:
             return lam + lam**2
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        return NaturalForm((sp.log(self.rate),), (X,), lambda t: sp.exp(t[0]), -sp.loggamma(X + 1),
+                           lambda t: sp.true, ("Poisson",))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Known, Parameter
+from ..family import Family, Known, Parameter, X
+from ..natural import NaturalForm
 from ..support import RealInterval
 from ._common import EULER, gamma, is_log_x, moment_derivative, power_log_of_x, power_of_x
 
@@ -57,3 +58,8 @@ class Weibull(Family):
             return Known(moment_derivative(lam**c * gamma(1 + c / k), c, pl[1], pl[0]),
                          sp.Gt(pl[0], -k) if not (pl[0] + k).is_positive else sp.true)
         return None
+
+    def natural_form(self) -> NaturalForm | None:
+        k = self.k  # an exponential family for a fixed shape
+        return NaturalForm((-(self.lam ** (-k)),), (X**k,), lambda t: -sp.log(-t[0]), sp.log(k) + (k - 1) * sp.log(X),
+                           lambda t: sp.Lt(t[0], 0), ("Weibull", k))
