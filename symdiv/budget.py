@@ -10,6 +10,11 @@ with no limit.
 
 The limit is :data:`settings` ``.seconds`` (default 8 s, ``SYMDIV_BUDGET`` in the environment, or
 :func:`set_budget`); 0 or a negative value runs everything in-process without a limit.
+
+Inside :func:`shared_budget` (every public derivation opens one) the attempts also share that
+limit: a derivation whose first integral gave up after 8 s does not spend 8 s more on each of the
+next ones. An attempt cut short by the shared budget raises :class:`BudgetSpent` instead of
+returning its fallback, so that caches do not keep a result that a fresh budget might improve.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["within_budget", "set_budget", "budget", "settings", "OutOfBudget"]
+__all__ = ["within_budget", "set_budget", "budget", "settings", "OutOfBudget", "BudgetSpent", "shared_budget"]
 
 T = TypeVar("T")
 
@@ -43,6 +49,33 @@ settings = _Settings()
 
 class OutOfBudget(Exception):
     """Raised inside the engine when an attempt ran out of time or memory (never escapes the package)."""
+
+
+class BudgetSpent(OutOfBudget):
+    """An attempt cut short (or not started) because the derivation's shared budget is spent."""
+
+
+#: the monotonic time at which the enclosing shared budget ends (None outside one)
+_DEADLINE: ContextVar[float | None] = ContextVar("symdiv_shared_deadline", default=None)
+#: an attempt is not started with less than this many seconds left
+_MIN_ATTEMPT = 0.25
+
+
+@contextmanager
+def shared_budget(seconds: float | None = None) -> Iterator[None]:
+    """Every budgeted attempt inside shares one limit (default: one attempt's, ``settings.seconds``).
+
+    Nested blocks keep the outermost limit.
+    """
+    limit = settings.seconds if seconds is None else seconds
+    if _DEADLINE.get() is not None or limit <= 0:
+        yield
+        return
+    token = _DEADLINE.set(time.monotonic() + limit)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def set_budget(seconds: float) -> float:
@@ -75,6 +108,13 @@ def within_budget(work: Callable[[], T], fallback: Callable[[BaseException | Non
     """``work()`` if it finishes within the budget without raising, else ``fallback(reason)``
     (the exception it raised, or :class:`OutOfBudget`)."""
     limit = settings.seconds if seconds is None else seconds
+    shared = _DEADLINE.get()
+    cut = False
+    if shared is not None and limit > 0:
+        left = shared - time.monotonic()
+        if left < _MIN_ATTEMPT:
+            raise BudgetSpent("the derivation's work budget is spent")
+        cut, limit = left < limit, min(limit, left)
     if limit <= 0 or not _can_fork():
         try:
             return work()
@@ -113,7 +153,7 @@ def within_budget(work: Callable[[], T], fallback: Callable[[BaseException | Non
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                reason = OutOfBudget(f"gave up after {limit:g} s")
+                reason = (BudgetSpent if cut else OutOfBudget)(f"gave up after {limit:g} s")
                 break
             ready, _, _ = select.select([read_end], [], [], left)
             if not ready:
@@ -133,6 +173,8 @@ def within_budget(work: Callable[[], T], fallback: Callable[[BaseException | Non
             except ProcessLookupError:
                 pass
         os.waitpid(pid, 0)
+    if isinstance(reason, BudgetSpent):
+        raise reason  # cut short by the shared budget: not a result to keep
     if reason is not None:
         return fallback(reason)
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from .budget import within_budget
+from .budget import BudgetSpent, within_budget
 from .derivation import P_NAME, Expectation, Step, StepKind
 from .explicit import has_huge_numbers
 from .family import Family, X
@@ -213,7 +213,10 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
 
     # huge exact numbers (Binomial(10^12, p), (2/3)^(n - k)) can make SymPy's rewrites unbounded:
     # then tidy runs within the work budget, and the untidied form stands if it runs out
-    result = within_budget(tidied, lambda _: substituted) if has_huge_numbers(substituted) else tidied()
+    try:
+        result = within_budget(tidied, lambda _: substituted) if has_huge_numbers(substituted) else tidied()
+    except BudgetSpent:
+        result = substituted
     if result != steps[-1].expr:
         steps.append(Step(StepKind.TIDY, result, "collect terms, combine logarithms and complete squares"))
     return ExpectationResult(tuple(steps), result, complete, tuple(dict.fromkeys(conditions)))

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, NamedTuple
 import mpmath
 import sympy as sp
 
-from .budget import within_budget
+from .budget import BudgetSpent, within_budget
 from .domains import Domain, decimal_rational, to_expr
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
@@ -291,7 +291,12 @@ class Family:
             return ExpectationValue(value.value, "table", value.condition)
         if value is not None:
             return ExpectationValue(value, "table")
-        return ExpectationValue(*_derive_expectation(self, g))
+        try:
+            return ExpectationValue(*_derive_expectation(self, g))
+        except BudgetSpent:  # the derivation's shared budget: explicit now, not cached as such
+            supp = self.support()
+            assert isinstance(supp, RealInterval)  # sums are never attempted under a budget
+            return ExpectationValue(_explicit_integral(self, g, supp), "unevaluated")
 
     def vanishes_on_support(self, g: sp.Expr) -> bool:
         """True when g(x) = 0 at every atom of a finite support (for the 0 log 0 = 0 rule)."""
@@ -345,6 +350,10 @@ def _integrated(family: Family, g: sp.Expr, integral: sp.Integral) -> tuple[sp.E
     return value, "integral"
 
 
+def _explicit_integral(family: Family, g: sp.Expr, supp: RealInterval) -> ExplicitIntegral:
+    return ExplicitIntegral(g * family.density(X), (X, supp.lo, supp.hi))
+
+
 @functools.lru_cache(maxsize=512)
 def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
     """Derive E[g(X)] from the definition: a finite sum, a series or an integral.
@@ -366,5 +375,5 @@ def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
             density = sp.exp(family.log_density(X))
         return ExplicitSum((g * density).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
     assert isinstance(supp, RealInterval)
-    integral = ExplicitIntegral(g * family.density(X), (X, supp.lo, supp.hi))
+    integral = _explicit_integral(family, g, supp)
     return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated"))

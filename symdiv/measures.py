@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from .budget import shared_budget
 from .derivation import MEASURES, Derivation, Expectation, Quantity, Step, StepKind
 from .derivation import P_NAME as _P
 from .errors import InvalidParameterTypeError, UnsupportedError
@@ -68,8 +69,9 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, 
     else:
         steps.append(Step(StepKind.SUPPORT, definition, f"supp P = {P.support().text()}"))
         conditions = []
-    result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=quantity is not Quantity.ENTROPY,
-                               families=families, stated=conditions)
+    with shared_budget():  # the integrations of one derivation share one work budget
+        result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=quantity is not Quantity.ENTROPY,
+                                   families=families, stated=conditions)
     assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
     finiteness = () if quantity is Quantity.ENTROPY else strongest((*conditions, *result.conditions))
     return Derivation(quantity, families, tuple(steps) + result.steps, strongest(assumptions),
