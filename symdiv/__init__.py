@@ -78,6 +78,7 @@ from .version import __version__ as __version__  # noqa: E402
 # the conveniences of value objects (d.latex(), d.to_function(), ...), wired to the layers above
 for _hook, _module, _attribute in (
     ("derivation_latex", "symdiv.printing.latex", "derivation_latex"),
+    ("verdict_latex", "symdiv.printing.latex", "verdict_latex"),
     ("to_function", "symdiv.gencode", "to_function"),
     ("diff", "symdiv.local", "diff"),
     ("gradient", "symdiv.local", "gradient"),

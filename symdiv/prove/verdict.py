@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..derivation import Derivation, Step
 from ..family import Family
+from ..hooks import provided
 from ..printing.conditions import conditions_text
 
 __all__ = ["CONFIRM_DPS", "Counterexample", "NumericEvidence", "Verdict", "Verification"]
@@ -115,9 +116,7 @@ class Verdict:
 
     def latex(self, env: str | None = "aligned", notation: Any = None) -> str:
         """The claim, then its proof or its counterexample, as LaTeX."""
-        from ..printing.latex import verdict_latex
-
-        return verdict_latex(self, env=env, notation=notation)
+        return provided("verdict_latex")(self, env=env, notation=notation)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex(env="aligned") + "$$"
