@@ -59,7 +59,7 @@ def latex_document(items: Iterable[Any], title: str | None = None, notation: Not
     """
     notation = notation or DEFAULT
     head = ["\\documentclass[10pt]{article}", "\\usepackage[margin=1.5cm]{geometry}", preamble(notation),
-            "\\allowdisplaybreaks",
+            "\\allowdisplaybreaks", "\\sloppy",  # long inline formulas: stretch spaces rather than overflow
             "\\setlength{\\parindent}{0pt}", "\\begin{document}"]
     if title:
         head.append(f"\\section*{{{_escape_text(title)}}}")
