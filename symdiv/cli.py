@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -18,16 +19,18 @@ from .errors import ParseError, SymdivError
 from .families._vector import VectorFamily
 from .families.mvn import MultivariateNormal
 from .family import Family
+from .printing.conditions import shown
 from .printing.json import derivation_json, verdict_json
 from .printing.latex import Notation, derivation_latex, verdict_latex
-from .printing.text import derivation_text, families_text, verdict_text
+from .printing.text import derivation_text, expr_text, verdict_text
 from .prove import Verdict, check
 from .sheet import formula_sheet, write_sheet
+from .version import __version__
 
 EXAMPLES = """examples:
   symdiv kl normal normal                 KL between two normals, symbolic parameters
   symdiv kl gaussian gaussian --steps     the derivation step by step
-  symdiv entropy bernoulli --at p=1/4     a numeric value (exact for fractions and decimals)
+  symdiv entropy bernoulli --at p=1/4     the value: exact, with a 15-digit decimal beside it
   symdiv ce categorical categorical       cross-entropy, symbolic number of classes K
   symdiv verify normal normal             prove H(P,Q) = KL(P||Q) + H(P)
   symdiv kl bern bern --format json -o kl.json
@@ -37,11 +40,12 @@ EXAMPLES = """examples:
   symdiv kl gamma gamma --format c --at beta_1=1   a C function of the remaining parameters
   symdiv check "KL(P||Q) = KL(Q||P)" --p normal --q normal   judge a claim: proof or counterexample
   symdiv sheet -o sheet.pdf               the formula sheet of every family (.tex or .pdf)
-  symdiv families                         every family, its parameters, domains and support
+  symdiv families                         every family: parameters, domains, support, names
 
-Parameters are named <param>_1 for P and <param>_2 for Q (p and q for Bernoulli and
-Categorical); --at gives numbers to any of them. Exit status: 0 ok, 2 bad input;
-for check: 0 the claim is proved, 1 it is false, 3 undecided, 2 bad input."""
+Each family names its parameters for P and for Q as symdiv families lists (mu_1, sigma_1
+and mu_2, sigma_2 for normals; p and q for Bernoulli); --at gives numbers to any of them,
+--rename new names. Exit status: 0 ok, 2 bad input; for check: 0 the claim is proved,
+1 it is false, 3 undecided, 2 bad input."""
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,3})?(/\d{1,40})?$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -49,11 +53,16 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
-        _fail(f"{self.prog}: {message}")
+        _fail(f"{message} (see '{self.prog} --help')")
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"symdiv: error: {message}".replace("symdiv: error: symdiv", "symdiv: error:"), file=sys.stderr)
+    """``symdiv: error: <message>`` as one line on standard error, then exit with status 2."""
+    line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    try:
+        print(f"symdiv: error: {line}", file=sys.stderr)
+    except OSError:  # standard error closed too: the status still says it
+        pass
     raise SystemExit(2)
 
 
@@ -218,9 +227,12 @@ def _renamed(fams: list[Family], renames: dict[str, str], given: set[str]) -> li
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="symdiv", description="Derive entropy, cross-entropy and KL divergence in closed form.",
+    parser = _Parser(prog="symdiv", description="Derive entropy, cross-entropy and KL divergence in closed form "
+                     "(symdiv --version prints the version, symdiv alone the help).",
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"symdiv {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)  # none: the help (see _execute)
     common = _Parser(add_help=False)
     common.add_argument("--format", choices=("text", "unicode", "latex", "json", "python", "c"), default="text",
                         help="python / c: source code of a function computing the closed form")
@@ -254,15 +266,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: significant digits of the decimal shown beside an exact numeric result
+DIGITS = 15
+
+
+def decimal_value(d: Derivation, bits: bool = False) -> sp.Float | None:
+    """The result as a decimal of :data:`DIGITS` significant digits, when it is a finite real number
+    (every parameter given a number) that is not already an integer or a decimal, and holds without
+    conditions; else None. The digits are certain (``evalf(strict=True)``) or none are shown."""
+    value, conds = shown(d, bits)
+    if conds or not value.is_number or value.free_symbols or value.is_Integer or value.is_Float:
+        return None
+    try:
+        number = value.evalf(DIGITS, strict=True)
+    except Exception:  # precision exhausted, a series mpmath cannot sum, ...: the exact value stands alone
+        return None
+    return number if isinstance(number, sp.Float) and number.is_finite else None
+
+
 def _text(d: Derivation, args: argparse.Namespace, notation: Notation) -> str:
     bits = notation.log == "bits"
     if args.format == "json":
-        return json.dumps(derivation_json(d, notation), indent=2)
+        data = derivation_json(d, notation)
+        approx = decimal_value(d, bits)
+        if approx is not None:  # right after "expr": the same value as a decimal string
+            items = list(data.items())
+            at = [key for key, _ in items].index("expr") + 1
+            data = dict(items[:at] + [("value", str(approx))] + items[at:])
+        return json.dumps(data, indent=2)
     if args.format in ("python", "c"):
         return codegen(d, args.format, bits=bits).rstrip("\n")
     if args.format == "latex":
         return derivation_latex(d, steps=args.steps, env="align*" if args.steps else "equation*", notation=notation)
-    return derivation_text(d, steps=args.steps, unicode=args.format == "unicode", bits=bits)
+    unicode = args.format == "unicode"
+    text = derivation_text(d, steps=args.steps, unicode=unicode, bits=bits)
+    approx = decimal_value(d, bits)
+    if approx is None:
+        return text
+    # the result comes first, "lhs = " on the middle line of a multi-line (Unicode) form: the decimal goes there
+    lines = text.split("\n")
+    lines[len(expr_text(shown(d, bits)[0], unicode).splitlines()) // 2] += f"  (\u2248 {approx})"
+    return "\n".join(lines)
+
+
+def families_listing() -> str:
+    """``symdiv families``: each family with its parameters' domains and its support in the family's
+    own parameter names, then the names its P and Q take on the command line (for --at, --rename)."""
+    out = []
+    for fam in CATALOG:
+        params = ", ".join(f"{p.name} \u2208 {p.domain.text}" for p in fam.parameters)
+        named: Family
+        try:  # the support in the names just listed (x_m, not P's m_1)
+            named = fam(*(p.name for p in fam.parameters))
+        except SymdivError:  # a vector family takes sequences: its symbolic example, with its size K
+            named = fam.symbolic_example(1)
+        aliases = f" (aliases: {', '.join(fam.aliases)})" if fam.aliases else ""
+        kind = "discrete" if fam.discrete else "continuous"
+        out += [f"{fam.name}{aliases}", f"  parameters: {params}", f"  support: {named.support().text()} ({kind})",
+                f"  on the command line: P = {fam.symbolic_example(1)!r}, Q = {fam.symbolic_example(2)!r}"]
+    return "\n".join(out)
 
 
 #: exit status of ``symdiv check`` by verdict
@@ -290,9 +352,20 @@ def run(argv: Sequence[str] | None = None) -> str | None:
     return execute(argv)[0]
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The parsed arguments; None for no arguments at all (then the help is the answer)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return build_parser().parse_args(argv) if argv else None
+
+
 def execute(argv: Sequence[str] | None = None) -> tuple[str | None, int]:
     """Run the command; return the text to print (None when a file was written) and the exit status."""
-    args = build_parser().parse_args(argv)
+    return _execute(_parse(argv))
+
+
+def _execute(args: argparse.Namespace | None) -> tuple[str | None, int]:
+    if args is None or args.command is None:  # no command: what the commands are
+        return build_parser().format_help().rstrip("\n"), 0
     if args.command == "check":
         return _check(args)
     return _run(args), 0
@@ -300,7 +373,7 @@ def execute(argv: Sequence[str] | None = None) -> tuple[str | None, int]:
 
 def _run(args: argparse.Namespace) -> str | None:
     if args.command == "families":
-        return families_text(CATALOG)
+        return families_listing()
     notation = Notation(log=args.log)
     if args.command == "sheet":
         if args.output and args.output.lower().endswith(".pdf"):
@@ -318,16 +391,46 @@ def _run(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``symdiv`` command: print (or write) the answer and return the exit status. Bad input,
+    and anything else that goes wrong, is one line ``symdiv: error: <message>`` on standard error
+    and exit status 2; a reader that closes the pipe early (``symdiv families | head -1``) ends it
+    quietly with status 0."""
     try:
-        args_out = getattr(build_parser().parse_known_args(argv)[0], "output", None)
-        text, status = execute(argv)
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return 0
+    except OSError as exc:  # e.g. a full disk behind standard output
+        _fail(f"cannot write output: {exc}")
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so that Python's own flush at exit cannot fail on
+    the closed pipe again (the Python documentation's "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor (captured in-process): nothing to flush
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = _parse(argv)
+        text, status = _execute(args)
         if text is None:
             return status
-        if args_out:
-            with open(args_out, "w", encoding="utf-8") as fh:
+        output = getattr(args, "output", None)
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
         else:
             print(text)
+    except BrokenPipeError:
+        raise  # the reader went away: not an error (see main)
     except (SymdivError, ValueError, TypeError) as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except OSError as exc:

@@ -13,6 +13,7 @@ A :class:`Domain` knows
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import random
@@ -121,14 +122,29 @@ class Domain:
         lo, hi = self.sample_range
         return _rand_rational(rng, lo, hi)
 
+    def worded(self, text: str) -> Domain:
+        """This domain described as ``text``: a family's own words for a parameter it narrows
+        (Geometric refuses p = 0: ``UnitInterval.worded("(0, 1]")``) or ties to another (Uniform's
+        ``b`` lies in ``(a, oo)``), which its ``_validate`` enforces. Only the description changes:
+        the copy makes the same symbols, checks, facts and samples, and compares equal to this domain
+        (a domain whose text is computed, such as ``PositiveInteger(2)``, keeps its own).
+        """
+        out = copy.copy(self)
+        out.__dict__["text"] = text
+        return out
+
     def __repr__(self) -> str:
         return self.name
 
+    def _identity(self) -> dict[str, Any]:
+        """What makes two domains the same (their instance data, less a family's wording)."""
+        return {k: v for k, v in self.__dict__.items() if k != "text"}
+
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.__dict__ == other.__dict__
+        return type(self) is type(other) and self._identity() == other._identity()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.__dict__.items()))))
+        return hash((type(self), tuple(sorted(self._identity().items()))))
 
     @staticmethod
     def _fail(family: str, param: str, value: object, allowed: str, why: str = "") -> None:

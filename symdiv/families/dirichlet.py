@@ -35,7 +35,8 @@ class Dirichlet(VectorFamily):
     """
 
     name = "Dirichlet"
-    parameters = (Parameter("alpha", Positive, "concentrations alpha_0, ..., alpha_{K-1}"),)
+    parameters = (Parameter("alpha", Positive.worded("positive vectors (entries in (0, oo), at least 2 entries)"),
+                            "concentrations alpha_0, ..., alpha_{K-1}"),)
     variable = XV
     aliases = ("dir",)
     noun = "coordinates"

@@ -21,7 +21,8 @@ class Geometric(Family):
     """
 
     name = "Geometric"
-    parameters = (Parameter("p", UnitInterval, "success probability"),)
+    #: p = 0 never succeeds (refused by _validate): the probability lies in (0, 1]
+    parameters = (Parameter("p", UnitInterval.worded("(0, 1]"), "success probability"),)
     discrete = True
     aliases = ("geom",)
 

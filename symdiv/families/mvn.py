@@ -190,8 +190,9 @@ class MultivariateNormal(Family):
     """
 
     name = "MultivariateNormal"
-    parameters = (Parameter("mu", Real, "mean vector (k entries)"),
-                  Parameter("Sigma", PositiveDefinite, "covariance matrix (k x k, symmetric positive definite)"))
+    parameters = (Parameter("mu", Real.worded("real vectors (k >= 1 entries in (-oo, oo))"), "mean vector (k entries)"),
+                  Parameter("Sigma", PositiveDefinite.worded("symmetric positive-definite k x k matrices"),
+                            "covariance matrix (k x k, symmetric positive definite)"))
     variable = XV
     aliases = ("mvn", "mvnormal", "multivariate_normal")
 

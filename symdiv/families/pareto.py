@@ -11,6 +11,14 @@ from ..support import RealInterval, decide_nonnegative
 from ._common import abs_center, is_log_x, power_of_x
 
 
+class _FromScale(RealInterval):
+    """[x_m, oo): Pareto's density is positive from x = x_m on, the scale included (the same
+    interval as ``RealInterval(x_m, oo)`` for every purpose but its text)."""
+
+    def text(self) -> str:
+        return f"[{self.lo}, {self.hi})"
+
+
 class Pareto(Family):
     """The Pareto (type I) distribution with scale x_m and shape alpha.
 
@@ -43,7 +51,7 @@ class Pareto(Family):
         return a * m**a / x ** (a + 1)
 
     def support(self) -> RealInterval:
-        return RealInterval(self.x_m, sp.oo)
+        return _FromScale(self.x_m, sp.oo)
 
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         a, m = self.alpha, self.x_m

@@ -20,7 +20,9 @@ class Uniform(Family):
     """
 
     name = "Uniform"
-    parameters = (Parameter("a", Real, "lower end"), Parameter("b", Real, "upper end (b > a)"))
+    #: a < b (refused otherwise by _validate: the interval would be empty)
+    parameters = (Parameter("a", Real.worded("real numbers (-oo, b)"), "lower end"),
+                  Parameter("b", Real.worded("real numbers (a, oo)"), "upper end (b > a)"))
     aliases = ("unif",)
 
     @property

@@ -14,7 +14,7 @@ from .conditions import in_unit, otherwise_text, shown
 if TYPE_CHECKING:
     from ..prove.verdict import Verdict
 
-__all__ = ["expr_text", "derivation_text", "verdict_text", "families_text"]
+__all__ = ["expr_text", "derivation_text", "verdict_text"]
 
 
 def expr_text(expr: sp.Expr, unicode: bool = False) -> str:
@@ -123,15 +123,4 @@ def verdict_text(v: Verdict, unicode: bool = False) -> str:
     if v.assumptions:
         out.append("  assumptions: " + ", ".join(sp.sstr(a) for a in v.assumptions))
     out.append(f"  verdict: {v.verdict.upper()}")
-    return "\n".join(out)
-
-
-def families_text(catalog: Iterable[type[Family]]) -> str:
-    out = []
-    for fam in catalog:
-        params = ", ".join(f"{p.name} \u2208 {p.domain.text}" for p in fam.parameters)
-        example = fam.symbolic_example(1)
-        kind = "discrete" if fam.discrete else "continuous"
-        aliases = f" (aliases: {', '.join(fam.aliases)})" if fam.aliases else ""
-        out.append(f"{fam.name}{aliases}\n  parameters: {params}\n  support: {example.support().text()} ({kind})")
     return "\n".join(out)
