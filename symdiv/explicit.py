@@ -25,6 +25,8 @@ import sympy as sp
 from sympy.core.evalf import prec_to_dps
 from sympy.core.relational import Relational
 
+from .budget import BudgetSpent, within_budget
+
 __all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES", "safe_lambdify",
            "has_huge_numbers"]
 
@@ -141,6 +143,8 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
 def _euler_maclaurin(term: Callable[[Any], Any], a: int, b: Any, peak_at_start: bool) -> Any:
     """sum_{k=a}^{b} term(k) by Euler-Maclaurin, its integral split at distances 1, 2, 4, ... from the
     end where the terms are largest (quadrature over [a, b] in one piece misses a narrow peak)."""
+    if b == mpmath.inf and not _tail_decays(term, 1):  # a series that diverges (or converges too slowly)
+        raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
     points, w = [], 1
     span = mpmath.inf if b == mpmath.inf else b - a
     while w < span and w < 2**80:
@@ -273,11 +277,8 @@ class ExplicitIntegral(sp.Integral):
         x, lo, hi = self.limits[0]
         dps = prec_to_dps(prec)
         f = safe_lambdify(x, self.function)
-        try:
-            value = integrate_numeric(f, lo, hi, kinks_of(self.function, x), dps)
-        except (ArithmeticError, ValueError, TypeError):  # no reliable value: stay unevaluated
-            return None
-        return sp.Float(value, dps)
+        value = _bounded(self, dps, lambda: integrate_numeric(f, lo, hi, kinks_of(self.function, x), dps))
+        return None if value is None else sp.Float(value, dps)
 
 
 class ExplicitSum(sp.Sum):
@@ -290,9 +291,37 @@ class ExplicitSum(sp.Sum):
         if not (lo.is_Integer or lo == -sp.oo) or not (hi.is_Integer or hi == sp.oo):
             return None
         dps = prec_to_dps(prec)
-        try:
-            value = sum_series(_term_function(k, self.function), -mpmath.inf if lo == -sp.oo else int(lo),
-                               mpmath.inf if hi == sp.oo else int(hi), dps)
-        except ArithmeticError:  # no reliable value: stay unevaluated rather than give a wrong one
-            return None
-        return sp.Float(value, dps)
+        term = _term_function(k, self.function)
+        value = _bounded(self, dps, lambda: sum_series(term, -mpmath.inf if lo == -sp.oo else int(lo),
+                                                       mpmath.inf if hi == sp.oo else int(hi), dps))
+        return None if value is None else sp.Float(value, dps)
+
+
+#: (explicit object, digits) -> its value, or None where it has none (failures are remembered too)
+_VALUES: dict[tuple[sp.Basic, int], Any] = {}
+_VALUES_LIMIT = 4096
+#: explicit object -> the fewest digits at which it had no value
+_FAILED_FROM: dict[sp.Basic, int] = {}
+
+
+def _bounded(obj: sp.Basic, dps: int, compute: Callable[[], Any]) -> Any:
+    """``compute()`` within the work budget, or None when it fails or runs out: an explicit
+    integral or series then stays unevaluated rather than give a wrong value or run unbounded.
+    Values are remembered: SymPy evaluates the terms of a sum again and again to order them even
+    when it only prints it, and a slowly converging series must not make ``str`` take minutes."""
+    key = (obj, dps)
+    if key in _VALUES:
+        return _VALUES[key]
+    if _FAILED_FROM.get(obj, dps + 1) <= dps:  # no value at fewer digits: none at more
+        return None
+    try:
+        value = within_budget(compute, lambda _: None)
+    except BudgetSpent:
+        return None  # cut short by a derivation's shared budget: not remembered
+    if len(_VALUES) >= _VALUES_LIMIT:
+        _VALUES.clear()
+        _FAILED_FROM.clear()
+    _VALUES[key] = value
+    if value is None:
+        _FAILED_FROM[obj] = min(dps, _FAILED_FROM.get(obj, dps))
+    return value

@@ -25,7 +25,7 @@ from .hooks import provided
 from .natural import NaturalForm
 from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
-from .tidy import erfc_form
+from .tidy import erfc_form, real_form
 
 __all__ = ["X", "XV", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
 
@@ -343,7 +343,10 @@ def _integrated(family: Family, g: sp.Expr, integral: sp.Integral) -> tuple[sp.E
     value = sp.Integral(*integral.args).doit(conds="none")
     if value.has(sp.Integral, sp.nan, sp.zoo):
         return integral, "unevaluated"
-    value = erfc_form(value)
+    # erfc(i z) = 1 - i erfi(z): i that cancels is removed; any other (exp_polar(i pi) of SymPy's
+    # branches, which tidy resolves) is judged by the numeric check below (a non-real value fails it)
+    real = real_form(value)
+    value = erfc_form(value if real is None else real)
     # quadrature cannot see a point mass: a delta's integral is SymPy's exact sifting, unchecked
     if not g.has(sp.DiracDelta) and not _agrees(family, g, value):
         return integral, "unevaluated"

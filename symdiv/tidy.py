@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import sympy as sp
 
 __all__ = ["tidy", "hide_opaque", "complete_squares", "ops", "expand_log", "log2", "to_bits", "negative_looking",
-           "erfc_form"]
+           "erfc_form", "real_form"]
 
 
 def ops(expr: sp.Expr) -> int:
@@ -327,12 +327,24 @@ def hide_matrices(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
     return expr.xreplace(found), {d: e for e, d in found.items()}
 
 
+#: as families/_common.py's _EXACT_LIMIT: special functions of larger exact numbers stay unevaluated
+_SPECIAL_EXACT_LIMIT = 100
+
+
 def hide_opaque(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
-    """Replace each integral and unevaluated expectation by a real dummy: the rewrites treat them
-    as atoms and never reach inside (SymPy's ``collect`` and ``powsimp`` can mangle integrands)."""
+    """Replace each integral and unevaluated expectation by a real dummy, and each special function
+    of a large exact number by a positive one: the rewrites treat them as atoms and never reach
+    inside (SymPy's ``collect`` and ``powsimp`` can mangle integrands, and rebuilding a function
+    evaluates it)."""
     from .derivation import Expectation
 
-    found = {e: sp.Dummy("I", real=True) for e in expr.atoms(sp.Integral, Expectation)}
+    found: dict[sp.Basic, sp.Dummy] = {e: sp.Dummy("I", real=True) for e in expr.atoms(sp.Integral, Expectation)}
+    # special functions of large exact numbers are kept unevaluated (families/_common.py): a rewrite
+    # that rebuilds loggamma(99999) or polygamma(0, 99999) would compute 99998! or H_99998 exactly
+    for f in expr.atoms(sp.loggamma, sp.polygamma, sp.gamma):
+        z = f.args[-1]
+        if z.is_Rational and abs(z) > _SPECIAL_EXACT_LIMIT:
+            found[f] = sp.Dummy("G", positive=True)
     return (expr.xreplace(found), {d: e for e, d in found.items()}) if found else (expr, {})
 
 
@@ -354,6 +366,30 @@ def erfc_form(expr: sp.Expr) -> sp.Expr:
     expanded = sp.expand(expr.xreplace({e: 1 - d for e, d in stand.items()}))
     out = expanded.xreplace({d: sp.erfc(e.args[0]) for e, d in stand.items()})
     return out if ops(out) <= ops(expr) else expr
+
+
+def real_form(expr: sp.Expr) -> sp.Expr | None:
+    """``expr`` without the imaginary unit, when it only enters through erf/erfc of imaginary
+    arguments (erfc(i z) = 1 - i erfi(z)) and cancels; None when i remains (then the expression is
+    not a real closed form: an expectation of a real function must not be returned as one).
+
+    >>> real_form(-sp.I * sp.pi + sp.I * sp.pi * sp.erfc(sp.sqrt(2) * sp.I / 2))
+    pi*erfi(sqrt(2)/2)
+    """
+    if not expr.has(sp.I):
+        return expr
+
+    def imaginary(a: sp.Expr) -> sp.Expr | None:
+        z = sp.expand(a / sp.I)
+        return z if z.is_extended_real and not z.has(sp.I) else None
+
+    swap: dict[sp.Basic, sp.Expr] = {}
+    for f in expr.atoms(sp.erf, sp.erfc):
+        z = imaginary(f.args[0])
+        if z is not None:
+            swap[f] = sp.I * sp.erfi(z) if isinstance(f, sp.erf) else 1 - sp.I * sp.erfi(z)
+    out = sp.expand(expr.xreplace(swap)) if swap else expr
+    return None if out.has(sp.I) else out
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:

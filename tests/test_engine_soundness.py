@@ -5,6 +5,7 @@ right, and budgets that bound every integration attempt."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import mpmath
@@ -217,11 +218,11 @@ def test_a_derivation_shares_one_budget() -> None:
     arcsine = sd.Family.from_density(1 / (sp.pi * sp.sqrt((x - lo) * (hi - x))), x, {lo: sd.Real, hi: sd.Real},
                                      (lo, hi), "ArcsineShared")
     sd.clear_caches()
-    with budget(1):
+    with budget(2):  # four attempts of 2 s each would be 8 s and more
         start = time.monotonic()
         d = sd.kl_divergence(arcsine(0, 1), arcsine(-1, 2))
         spent = time.monotonic() - start
-    assert not d.is_complete and spent < 3.5, spent
+    assert not d.is_complete and spent < 6.5, spent
     with mpmath.workdps(30):  # what was left explicit still evaluates right (it is not a cut-short value)
         truth = mpmath.quad(lambda t: 1 / (mpmath.pi * mpmath.sqrt(t * (1 - t)))
                             * mpmath.log(mpmath.sqrt((t + 1) * (2 - t)) / mpmath.sqrt(t * (1 - t))), [0, 1])
@@ -370,3 +371,56 @@ def test_two_sided_integer_support_sums() -> None:
         truth = -mpmath.nsum(lambda j: f(j) * mpmath.log(f(j)), [-mpmath.inf, mpmath.inf])
         assert close(sp.N(sd.entropy(P).expr, 30), truth)
         assert close(sum_series(lambda j: f(j), -mpmath.inf, mpmath.inf, 30), 1, rel=mpmath.mpf(10) ** -25)
+
+
+# ---------------------------------------------------------------- found by the hostile pass of issue 11
+def test_a_closed_form_with_i_is_made_real_or_refused() -> None:
+    """E[log(1 + X^2)] under N(0, 1) came back from SymPy as ... - I*pi + I*pi*erfc(sqrt(2)*I/2): real,
+    but float() of it failed. erfc(i z) = 1 - i erfi(z) makes it real; an i that stays is refused."""
+    x = sp.Symbol("x", real=True)
+    m, g = sp.Symbol("m", real=True), sp.Symbol("g", positive=True)
+    cauchy = sd.Family.from_density(g / (sp.pi * (g**2 + (x - m) ** 2)), x, {m: sd.Real, g: sd.Positive}, sp.Reals,
+                                    "CauchyHostile")
+    d = sd.kl_divergence(sd.Normal(0, 1), cauchy(0, 1))
+    assert d.is_complete and not d.expr.has(sp.I)
+    with mpmath.workdps(30):
+        def integrand(t):
+            return mpmath.npdf(t) * (mpmath.log(mpmath.npdf(t)) + mpmath.log(mpmath.pi * (1 + t * t)))
+
+        truth = mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf])
+        assert close(sp.N(d.expr, 30), truth)
+    assert float(d.expr) == pytest.approx(float(truth), rel=1e-14)
+
+
+def test_float_probability_vectors_are_probability_vectors() -> None:
+    """Categorical([1/3] * 3): the floats sum to 1 within the domain's tolerance, but their decimals
+    (0.333333333333333 each) do not: rescaled to sum to 1, not refused."""
+    d = sd.entropy(sd.Categorical([1 / 3] * 3))
+    assert d.expr.is_Float and abs(float(d.expr) - math.log(3)) < 1e-14
+
+
+@pytest.mark.parametrize(("P", "Q"), [
+    (sd.Gamma(1000, 1), sd.Normal(1000, 30)),
+    (sd.Gamma(1e5, 1), sd.Normal(1e5, 300)),
+    (sd.Beta(1e5, 1e5), sd.Normal(0.5, 0.001)),
+], ids=["gamma_1000", "gamma_1e5", "beta_1e5"])
+def test_large_shapes_stay_symbolic(P, Q) -> None:
+    """loggamma(1000) was evaluated to log(999!) (2565 digits): printing the result raised Python's
+    4300-digit limit; loggamma(100000) and polygamma(0, 100000) were rebuilt, hence evaluated, by a
+    rewrite (minutes). Special functions of large exact numbers stay unevaluated, and hidden from tidy."""
+    d = sd.kl_divergence(P, Q)
+    assert d.is_complete and str(d) and d.latex()
+    a, b = (mpmath.mpmathify(sp.N(v, 30)) for v in P._values)
+    mu, sigma = (mpmath.mpmathify(sp.N(v, 30)) for v in Q._values)
+    with mpmath.workdps(30):
+        if isinstance(P, sd.Gamma):
+            lp = lambda t: (a - 1) * mpmath.log(t) - b * t + a * mpmath.log(b) - mpmath.loggamma(a)  # noqa: E731
+            centre, spread = a / b, mpmath.sqrt(a) / b
+        else:
+            lp = lambda t: ((a - 1) * mpmath.log(t) + (b - 1) * mpmath.log(1 - t)  # noqa: E731
+                            - mpmath.loggamma(a) - mpmath.loggamma(b) + mpmath.loggamma(a + b))
+            centre, spread = a / (a + b), mpmath.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        lq = lambda t: -mpmath.log(sigma) - mpmath.log(2 * mpmath.pi) / 2 - (t - mu) ** 2 / (2 * sigma**2)  # noqa: E731
+        cuts = [centre + k * spread for k in (-30, -10, -3, 0, 3, 10, 30)]
+        truth = mpmath.quad(lambda t: mpmath.exp(lp(t)) * (lp(t) - lq(t)), cuts)
+        assert close(sp.N(d.expr, 30), truth, rel=mpmath.mpf(10) ** -12)

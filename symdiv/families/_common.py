@@ -45,7 +45,7 @@ def abs_center(g: sp.Expr) -> sp.Expr | None:
 
 #: numbers beyond which SymPy's exact evaluation of special functions is not attempted (loggamma of
 #: an integer n computes n! exactly, digamma(n) the harmonic number H_(n-1): unbounded work)
-_EXACT_LIMIT = 1000
+_EXACT_LIMIT = 100  # as tidy._SPECIAL_EXACT_LIMIT
 
 
 def _huge(z: sp.Expr) -> bool:

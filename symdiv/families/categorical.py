@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..domains import Simplex, to_expr
+from ..domains import Simplex, decimal_rational, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 from ..family import Family, Parameter, Point, X
 from ..natural import NaturalForm
@@ -134,6 +134,20 @@ class Categorical(VectorFamily):
                 point[p] = rest * v
             return
         super()._sample_into(rng, point)
+
+    def exact(self) -> Categorical:
+        """Float probabilities as exact decimals, rescaled to sum to exactly 1: floats that sum to 1
+        within the domain's tolerance (1/3 three times) are a probability vector the user meant.
+
+        >>> import symdiv as sd
+        >>> sd.Categorical([1/3, 1/3, 1/3]).exact()
+        Categorical(probs=[1/3, 1/3, 1/3])
+        """
+        if self.indexed or not any(isinstance(p, sp.Basic) and p.has(sp.Float) for p in self.probs):
+            return self
+        exact = [p.xreplace({f: decimal_rational(f) for f in p.atoms(sp.Float)}) for p in self.probs]
+        total = sp.Add(*exact)
+        return Categorical([p / total for p in exact] if total.is_number and total != 1 else exact)
 
     def natural_form(self) -> NaturalForm | None:
         if self.indexed or any(p.is_zero for p in self.probs):

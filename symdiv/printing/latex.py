@@ -445,10 +445,10 @@ def derivation_latex(d: Derivation, steps: bool = False, env: str | None = None,
     if notation.log == "bits" and len(lines) > 1:
         lines[-1] = (lines[-1][0], lines[-1][1] + r",\ \text{in bits}")
     # the justifications are one column of the alignment: the widest takes room from every line
-    why = max(visible_length(w) for _, w in lines)
+    why_width = max(visible_length(w) for _, w in lines)
     first = visible_length(lhs)
-    out = [f"{lhs} &= {_fit(b, notation, first + why)} && {w}" if k == 0 else
-           f"&= {_fit(b, notation, why)} && {w}" for k, (b, w) in enumerate(lines)]
+    out = [f"{lhs} &= {_fit(b, notation, first + why_width)} && {w}" if k == 0 else
+           f"&= {_fit(b, notation, why_width)} && {w}" for k, (b, w) in enumerate(lines)]
     return _wrap(" \\\\\n".join(out), env, label, multiline=True)
 
 
