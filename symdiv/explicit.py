@@ -88,6 +88,8 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
         if hi == mpmath.inf or hi >= 0:
             return sum_series(term, 0, hi, dps) + sum_series(lambda n: term(-n), 1, mpmath.inf, dps)
         return sum_series(lambda n: term(-n), -int(hi), mpmath.inf, dps)
+    if hi == mpmath.inf and not _tail_decays(term, 1):  # before walking thousands of terms
+        raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
     with mpmath.workdps(dps + 15):
         eps = mpmath.mpf(10) ** (-(dps + 8))
         last = hi if hi != mpmath.inf else None
@@ -300,8 +302,8 @@ class ExplicitSum(sp.Sum):
 #: (explicit object, digits) -> its value, or None where it has none (failures are remembered too)
 _VALUES: dict[tuple[sp.Basic, int], Any] = {}
 _VALUES_LIMIT = 4096
-#: explicit object -> the fewest digits at which it had no value
-_FAILED_FROM: dict[sp.Basic, int] = {}
+#: explicit objects that had no value (at some precision, within the budget)
+_FAILED: set[sp.Basic] = set()
 
 
 def _bounded(obj: sp.Basic, dps: int, compute: Callable[[], Any]) -> Any:
@@ -312,7 +314,7 @@ def _bounded(obj: sp.Basic, dps: int, compute: Callable[[], Any]) -> Any:
     key = (obj, dps)
     if key in _VALUES:
         return _VALUES[key]
-    if _FAILED_FROM.get(obj, dps + 1) <= dps:  # no value at fewer digits: none at more
+    if obj in _FAILED:  # one attempt per object: no value at some precision, none asked again
         return None
     try:
         value = within_budget(compute, lambda _: None)
@@ -320,8 +322,8 @@ def _bounded(obj: sp.Basic, dps: int, compute: Callable[[], Any]) -> Any:
         return None  # cut short by a derivation's shared budget: not remembered
     if len(_VALUES) >= _VALUES_LIMIT:
         _VALUES.clear()
-        _FAILED_FROM.clear()
+        _FAILED.clear()
     _VALUES[key] = value
     if value is None:
-        _FAILED_FROM[obj] = min(dps, _FAILED_FROM.get(obj, dps))
+        _FAILED.add(obj)
     return value
