@@ -274,7 +274,8 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
         resolver.problems.append(f"evaluating the derivatives ran out of the time budget ({proof_time:.3g} s)")
     derivations = tuple(resolver.used.values())
     facts = tuple(dict.fromkeys(a for f in families for a in f.facts()))
-    conditions = tuple(a for a in resolver.assumptions() if a not in facts)
+    known = set(facts)  # a set: thousands of facts (Categorical, K = 1000) made a tuple scan quadratic
+    conditions = tuple(a for a in resolver.assumptions() if a not in known)
     assumptions = facts + conditions
     reparams = {k: v for f in families for k, v in f.reparams().items()}
     positives = tuple(e for f in families for e in f.positive_expressions())
