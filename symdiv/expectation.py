@@ -140,9 +140,13 @@ def _same_value(before: sp.Expr, after: sp.Expr, P: Family, families: Sequence[F
     for point in sample_points(tuple(families) or (P,), 2, 7, tuple(conditions)):
         full = {**point, **{d: sp.Rational(rng.randint(-3000, 3000), 1000) for d in back}}
         try:
+            a = b = None
             if plain:  # a closed form: mpmath through lambdify (SymPy arithmetic on 1000 terms took seconds)
-                a, b = (_mp_value(e, full) for e in (opaque_before, opaque_after))
-            else:
+                try:
+                    a, b = (_mp_value(e, full) for e in (opaque_before, opaque_after))
+                except Exception:  # a function mpmath lacks (exp_polar, det of a matrix symbol): SymPy's way
+                    a = b = None
+            if a is None or b is None:
                 a = evaluate(opaque_before, full, P, dps=25)
                 b = evaluate(opaque_after, full, P, dps=25)
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):

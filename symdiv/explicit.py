@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.core.evalf import prec_to_dps
 from sympy.core.relational import Relational
 
-from .budget import BudgetSpent, within_budget
+from .budget import BudgetSpent, settings, within_budget
 
 __all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES", "safe_lambdify",
            "has_huge_numbers"]
@@ -88,7 +88,7 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
         if hi == mpmath.inf or hi >= 0:
             return sum_series(term, 0, hi, dps) + sum_series(lambda n: term(-n), 1, mpmath.inf, dps)
         return sum_series(lambda n: term(-n), -int(hi), mpmath.inf, dps)
-    if hi == mpmath.inf and not _tail_decays(term, 1):  # before walking thousands of terms
+    if hi == mpmath.inf and not _tail_decays(term, 1, _SERIES_TAIL):  # before walking thousands of terms
         raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
     with mpmath.workdps(dps + 15):
         eps = mpmath.mpf(10) ** (-(dps + 8))
@@ -145,7 +145,7 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
 def _euler_maclaurin(term: Callable[[Any], Any], a: int, b: Any, peak_at_start: bool) -> Any:
     """sum_{k=a}^{b} term(k) by Euler-Maclaurin, its integral split at distances 1, 2, 4, ... from the
     end where the terms are largest (quadrature over [a, b] in one piece misses a narrow peak)."""
-    if b == mpmath.inf and not _tail_decays(term, 1):  # a series that diverges (or converges too slowly)
+    if b == mpmath.inf and not _tail_decays(term, 1, _SERIES_TAIL):  # diverges (or converges too slowly)
         raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
     points, w = [], 1
     span = mpmath.inf if b == mpmath.inf else b - a
@@ -210,16 +210,19 @@ def integrate_numeric(f: Callable[[Any], Any], lo: Any, hi: Any, kinks: tuple[An
 
 #: where a tail is sampled: |x| = 10^e (far beyond any scale a catalog density has)
 _TAIL_EXPONENTS = (40, 80, 160, 320)
+#: for series: k = 10^5 .. 10^8, beyond the terms summed one by one (terms such as (k/2)^(k-1)/k! cannot
+#: be evaluated at k = 10^40)
+_SERIES_TAIL = (5, 6, 7, 8)
 _NEGLIGIBLE = mpmath.mpf(10) ** -1000
 
 
-def _tail_decays(g: Callable[[Any], Any], side: int) -> bool:
+def _tail_decays(g: Callable[[Any], Any], side: int, exponents: tuple[int, ...] = _TAIL_EXPONENTS) -> bool:
     """A necessary condition for int^{+-oo} g to converge, checked before quadrature (which can
     return a finite number for a divergent integral): |x|^1.05 |g(x)| does not grow along
     |x| = 10^40, 10^80, 10^160, 10^320. Tails of exp(-x) or x^-2 pass; 1/x, 1/(x log x) and
     1/(x log(x)^2) fail (the last converges, but too slowly for a reliable value)."""
     last = mpmath.inf
-    for e in _TAIL_EXPONENTS:
+    for e in exponents:
         x = side * mpmath.mpf(10) ** e
         try:
             size = abs(mpmath.mpmathify(g(x)))
@@ -299,6 +302,10 @@ class ExplicitSum(sp.Sum):
         return None if value is None else sp.Float(value, dps)
 
 
+#: seconds an explicit integral or series may take to evaluate (more than an integration attempt: a
+#: quadrature on a loaded machine; still bounded, so printing never runs away)
+EVALUATION_SECONDS = 30.0
+
 #: (explicit object, digits) -> its value, or None where it has none (failures are remembered too)
 _VALUES: dict[tuple[sp.Basic, int], Any] = {}
 _VALUES_LIMIT = 4096
@@ -317,7 +324,7 @@ def _bounded(obj: sp.Basic, dps: int, compute: Callable[[], Any]) -> Any:
     if obj in _FAILED:  # one attempt per object: no value at some precision, none asked again
         return None
     try:
-        value = within_budget(compute, lambda _: None)
+        value = within_budget(compute, lambda _: None, seconds=max(EVALUATION_SECONDS, settings.seconds))
     except BudgetSpent:
         return None  # cut short by a derivation's shared budget: not remembered
     if len(_VALUES) >= _VALUES_LIMIT:
