@@ -17,7 +17,7 @@ import copy
 import math
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -86,6 +86,16 @@ def to_expr(value: Any, family: str, param: str, domain: Domain) -> sp.Expr:
 def decimal_rational(value: sp.Float) -> sp.Rational:
     """The exact rational of the decimal a SymPy Float prints as (``Float(0.3)`` -> 3/10)."""
     return sp.Rational(str(value))
+
+
+def decimal_map(values: Iterable[Any]) -> dict[sp.Float, sp.Rational]:
+    """Each float inside ``values`` (expressions, or tuples of them) -> the exact decimal it prints as."""
+    out: dict[sp.Float, sp.Rational] = {}
+    for v in values:
+        for item in v if isinstance(v, tuple) else (v,):
+            if isinstance(item, sp.Basic):
+                out.update({f: decimal_rational(f) for f in item.atoms(sp.Float)})
+    return out
 
 
 def _rand_rational(rng: random.Random, lo: Fraction, hi: Fraction, den: int = 1000) -> sp.Rational:

@@ -18,7 +18,7 @@ import mpmath
 import sympy as sp
 
 from .budget import BudgetSpent, within_budget
-from .domains import Domain, decimal_rational, to_expr
+from .domains import Domain, decimal_map, to_expr
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
 from .hooks import provided
@@ -226,11 +226,8 @@ class Family:
         >>> sd.Bernoulli(0.3).exact()
         Bernoulli(p=3/10)
         """
-        floats = {f for v in self._values for item in (v if isinstance(v, tuple) else (v,))
-                  if isinstance(item, sp.Basic) for f in item.atoms(sp.Float)}
-        if not floats:
-            return self
-        return self._xreplace({f: decimal_rational(f) for f in floats})
+        decimals = decimal_map(self._values)
+        return self._xreplace(decimals) if decimals else self
 
     def substitute(self, values: Mapping[str, Any]) -> Family:
         """This family with some parameters given values, by symbol name (e.g. {"mu_1": 0})."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..domains import Simplex, decimal_rational, to_expr
+from ..domains import Simplex, decimal_map, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 from ..family import Family, Parameter, Point, X
 from ..natural import NaturalForm
@@ -143,9 +143,10 @@ class Categorical(VectorFamily):
         >>> sd.Categorical([1/3, 1/3, 1/3]).exact()
         Categorical(probs=[1/3, 1/3, 1/3])
         """
-        if self.indexed or not any(isinstance(p, sp.Basic) and p.has(sp.Float) for p in self.probs):
+        decimals = {} if self.indexed else decimal_map(self.probs)
+        if not decimals:
             return self
-        exact = [p.xreplace({f: decimal_rational(f) for f in p.atoms(sp.Float)}) for p in self.probs]
+        exact = [p.xreplace(decimals) for p in self.probs]
         total = sp.Add(*exact)
         return Categorical([p / total for p in exact] if total.is_number and total != 1 else exact)
 
