@@ -70,7 +70,8 @@ def _numpy_namespace() -> dict[str, Any]:
         special = importlib.import_module("scipy.special")
     except ImportError:
         special = None
-    ns.update(xlogy=runtime.xlogy, xlog1py=runtime.xlog1py)  # numpy's log plus a fix-up: faster than scipy's xlogy
+    ns.update(xlogy=runtime.xlogy, xlog1py=runtime.xlog1py,  # numpy's log plus a fix-up: faster than scipy's xlogy
+              logratio=runtime.logratio, xlogratio=runtime.xlogratio)
     if special is not None:
         ns.update(digamma=special.digamma, gammaln=special.gammaln, gamma=special.gamma, erf=special.erf,
                   erfc=special.erfc, erfcx=special.erfcx)
@@ -86,13 +87,32 @@ def _mpmath_namespace() -> dict[str, Any]:
     return {"mpmath": mpmath, "symdiv_series": sum_series, **mpmath_helpers()}
 
 
+def _ratio_helpers(xp: Any) -> dict[str, Any]:
+    """``symdiv_logratio`` / ``symdiv_xlogratio`` for an array module ``xp`` (torch, jax.numpy):
+    log(a/b), and log(a) - log(b) where a/b leaves the normal numbers of the dtype (float32 already
+    at a ratio of 1e-38)."""
+
+    def logratio(a: Any, b: Any) -> Any:
+        r = xp.log(a / b)
+        limit = -math.log(float(xp.finfo(r.dtype).tiny))
+        return xp.where(xp.abs(r) < limit, r, xp.log(a) - xp.log(b))
+
+    def xlogratio(x: Any, a: Any, b: Any) -> Any:
+        r = logratio(a, b)
+        return xp.where(x == 0, xp.zeros_like(r), x * r)
+
+    return {"symdiv_logratio": logratio, "symdiv_xlogratio": xlogratio}
+
+
 def _torch_namespace() -> dict[str, Any]:
     torch = _import("torch", "torch")
-    return {"torch": torch, "gamma": lambda x: torch.exp(torch.lgamma(x))}
+    return {"torch": torch, "gamma": lambda x: torch.exp(torch.lgamma(x)),
+            **_ratio_helpers(torch)}
 
 
 def _jax_namespace() -> dict[str, Any]:
-    return {"jnp": _import("jax", "jax.numpy"), "jss": _import("jax", "jax.scipy.special")}
+    jnp = _import("jax", "jax.numpy")
+    return {"jnp": jnp, "jss": _import("jax", "jax.scipy.special"), **_ratio_helpers(jnp)}
 
 
 # ---------------------------------------------------------------------- arguments
@@ -155,7 +175,16 @@ def _evaluate_tensors(core: Callable[..., Any], values: list[Any], plan: Plan) -
 
 
 def _evaluate_float(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:
-    return float(core(*values))
+    """Python floats: where Python raises (an intermediate beyond 1.8e308, log of a negative
+    number) the error says why and which backend computes it (numpy returns inf or nan there)."""
+    try:
+        return float(core(*values))
+    except OverflowError:
+        raise UnsupportedError(f"{plan.name}{tuple(values)}: an intermediate value overflows double precision; "
+                               "backend='mpmath' computes it") from None
+    except (ValueError, ZeroDivisionError) as e:
+        raise UnsupportedError(f"{plan.name}{tuple(values)}: {e} (arguments outside the parameters' domains?); "
+                               "backend='numpy' returns nan there") from None
 
 
 def _evaluate_mpmath(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from string import Template
@@ -104,7 +105,8 @@ def _render(template: str, width: int, c: bool = False) -> str:
     continued under the right-hand side of its assignment."""
     text = Template(template).substitute(
         series_digamma=_series_text(DIGAMMA_SERIES, c), series_erfcx=_series_text(ERFCX_SERIES, c),
-        shift=DIGAMMA_SHIFT, asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI))
+        shift=DIGAMMA_SHIFT, asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI),
+        tiny=repr(sys.float_info.min), huge=repr(sys.float_info.max))
     lines = []
     for line in text.split("\n"):
         if len(line) > width and " = " in line:
@@ -136,6 +138,24 @@ def xlog1py(x, y):
     if x == 0:
         return 0.0
     return x * -math.inf if y == -1 else x * math.log1p(y)
+''',
+    "logratio": '''
+def logratio(a, b):
+    """log(a/b); log(a) - log(b) where a/b overflows or underflows (a = 1e-200, b = 1e200)."""
+    r = a / b
+    if $tiny <= r <= $huge or not (a > 0 and b > 0):
+        return math.log(r)
+    return math.log(a) - math.log(b)
+''',
+    "xlogratio": '''
+def xlogratio(x, a, b):
+    """x*log(a/b), and 0 where x == 0; log(a) - log(b) where a/b overflows or underflows."""
+    if x == 0:
+        return 0.0
+    r = a / b
+    if $tiny <= r <= $huge or not (a > 0 and b > 0):
+        return x * -math.inf if r == 0 else x * math.log(r)
+    return x * (math.log(a) - math.log(b))
 ''',
     "digamma": '''
 def digamma(x):
@@ -190,6 +210,28 @@ static double symdiv_xlogy(double x, double y)
 static double symdiv_xlog1py(double x, double y)
 {
     return x == 0.0 ? 0.0 : x * log1p(y);
+}
+""",
+    "symdiv_logratio": """
+/* log(a/b); log(a) - log(b) where a/b overflows or underflows (a = 1e-200, b = 1e200) */
+static double symdiv_logratio(double a, double b)
+{
+    double r = a / b;
+    if ((r >= $tiny && r <= $huge) || !(a > 0.0 && b > 0.0))
+        return log(r);
+    return log(a) - log(b);
+}
+""",
+    "symdiv_xlogratio": """
+/* x*log(a/b), and 0 where x == 0; log(a) - log(b) where a/b overflows or underflows */
+static double symdiv_xlogratio(double x, double a, double b)
+{
+    double r = a / b;
+    if (x == 0.0)
+        return 0.0;
+    if ((r >= $tiny && r <= $huge) || !(a > 0.0 && b > 0.0))
+        return x * log(r);
+    return x * (log(a) - log(b));
 }
 """,
     "symdiv_digamma": """

@@ -53,8 +53,25 @@ class Printer:
     def _fn(self, key: str, *args: sp.Expr) -> str:
         return f"{self.names[key]}({', '.join(self._arg(a) for a in args)})"
 
+    def _ratio(self, arg: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+        """(a, b) where ``arg`` is a quotient a/b (a kept one, or a product with a denominator) and
+        the target prints log(a/b) as ``logratio(a, b)``; else None."""
+        if "logratio" not in self.names:
+            return None
+        if isinstance(arg, Quot):
+            return arg.args[0], arg.args[1]
+        if arg.is_Mul:
+            a, b = sp.fraction(arg)
+            if b != 1:
+                return a, b
+        return None
+
     def _print_XLogY(self, e: sp.Expr) -> str:
-        return self._fn("xlogy", *e.args)
+        x, y = e.args
+        ratio = self._ratio(y)
+        if ratio is not None:
+            return self._fn("xlogratio", x, *ratio)
+        return self._fn("xlogy", x, y)
 
     def _print_XLog1PY(self, e: sp.Expr) -> str:
         return self._fn("xlog1py", *e.args)
@@ -66,7 +83,13 @@ class Printer:
         return f"({num}/{den})"
 
     def _print_log(self, e: sp.Expr) -> str:
-        return self._fn("log", *e.args)
+        """``log(a/b)``; a kept quotient as ``logratio(a, b)`` where the target has one (a/b
+        overflows or underflows for a = 1e-200, b = 1e200; logratio then takes log a - log b)."""
+        (arg,) = e.args
+        ratio = self._ratio(arg)
+        if ratio is not None:
+            return self._fn("logratio", *ratio)
+        return self._fn("log", arg)
 
     def _print_log1p(self, e: sp.Expr) -> str:
         return self._fn("log1p", *e.args)
@@ -165,7 +188,7 @@ class NumpyPrinter(ArrayPrinter):
     names: ClassVar[dict[str, str]] = {
         "log": "numpy.log", "log1p": "numpy.log1p", "exp": "numpy.exp", "expm1": "numpy.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "gammaln", "gamma": "gamma", "digamma": "digamma",
-        "erf": "erf", "erfc": "erfc", "erfcx": "erfcx",
+        "erf": "erf", "erfc": "erfc", "erfcx": "erfcx", "logratio": "logratio", "xlogratio": "xlogratio",
     }
 
     def _print_Pi(self, e: sp.Expr) -> str:
@@ -194,7 +217,8 @@ class TorchPrinter(_TensorConstants, ArrayPrinter):
         "log": "torch.log", "log1p": "torch.log1p", "exp": "torch.exp", "expm1": "torch.expm1",
         "xlogy": "torch.xlogy", "xlog1py": "torch.special.xlog1py", "lgamma": "torch.lgamma",
         "gamma": "gamma", "digamma": "torch.special.digamma", "erf": "torch.special.erf",
-        "erfc": "torch.special.erfc", "erfcx": "torch.special.erfcx",
+        "erfc": "torch.special.erfc", "erfcx": "torch.special.erfcx", "logratio": "symdiv_logratio",
+        "xlogratio": "symdiv_xlogratio",
     }
 
     def _print_Abs(self, e: sp.Expr) -> str:
@@ -212,7 +236,8 @@ class JaxPrinter(_TensorConstants, ArrayPrinter):
     names: ClassVar[dict[str, str]] = {
         "log": "jnp.log", "log1p": "jnp.log1p", "exp": "jnp.exp", "expm1": "jnp.expm1",
         "xlogy": "jss.xlogy", "xlog1py": "jss.xlog1py", "lgamma": "jss.gammaln", "gamma": "jss.gamma",
-        "digamma": "jss.digamma", "erf": "jss.erf", "erfc": "jss.erfc",
+        "digamma": "jss.digamma", "erf": "jss.erf", "erfc": "jss.erfc", "logratio": "symdiv_logratio",
+        "xlogratio": "symdiv_xlogratio",
     }
 
     def _print_Erfcx(self, e: sp.Expr) -> str:  # jax.scipy.special has no erfcx: overflows for z > 26
@@ -227,7 +252,8 @@ class PythonPrinter(Printer, PythonCodePrinter):
     names: ClassVar[dict[str, str]] = {
         "log": "math.log", "log1p": "math.log1p", "exp": "math.exp", "expm1": "math.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "math.lgamma", "gamma": "math.gamma",
-        "digamma": "digamma", "erf": "math.erf", "erfc": "math.erfc", "erfcx": "erfcx",
+        "digamma": "digamma", "erf": "math.erf", "erfc": "math.erfc", "erfcx": "erfcx", "logratio": "logratio",
+        "xlogratio": "xlogratio",
     }
 
     def _print_Pi(self, e: sp.Expr) -> str:
@@ -296,7 +322,8 @@ class CPrinter(Printer, C99CodePrinter):
     names: ClassVar[dict[str, str]] = {
         "log": "log", "log1p": "log1p", "exp": "exp", "expm1": "expm1", "xlogy": "symdiv_xlogy",
         "xlog1py": "symdiv_xlog1py", "lgamma": "lgamma", "gamma": "tgamma", "digamma": "symdiv_digamma",
-        "erf": "erf", "erfc": "erfc", "erfcx": "symdiv_erfcx",
+        "erf": "erf", "erfc": "erfc", "erfcx": "symdiv_erfcx", "logratio": "symdiv_logratio",
+        "xlogratio": "symdiv_xlogratio",
     }
 
     def _print_Indexed(self, e: sp.Indexed) -> str:

@@ -1,7 +1,8 @@
 """The NumPy runtime of the numpy backend: ``xlogy`` / ``xlog1py`` (NumPy's log plus a 0 log 0 = 0
-fix-up, faster than scipy's), ``range_sum`` for finite sums with array limits, and the special
-functions used when scipy is not installed (``digamma``, ``gammaln``, ``gamma``, ``erfcx``), with
-the constants of :mod:`symdiv.gencode.helpers`.
+fix-up, faster than scipy's), ``logratio`` / ``xlogratio`` (the log of a quotient that may overflow),
+``range_sum`` for finite sums with array limits, and the special functions used when scipy is not
+installed (``digamma``, ``gammaln``, ``gamma``, ``erfcx``), with the constants of
+:mod:`symdiv.gencode.helpers`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,39 @@ def xlog1py(x: Any, y: Any) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         r = x * np.log1p(y)
     return _zero_where_x_is_zero(r, x, y)
+
+
+def logratio(a: Any, b: Any) -> np.ndarray:
+    """``log(a/b)`` elementwise; ``log(a) - log(b)`` where ``a/b`` overflows, underflows or is
+    subnormal (a = 1e-200, b = 1e200 gave -inf, and nan beside an infinite term); numpy only.
+
+    >>> float(logratio(1e-200, 1e200)), float(logratio(3.0, 2.0)) == math.log(1.5)
+    (-921.0340371976183, True)
+    """
+    a, b = as_float(a), as_float(b)
+    with np.errstate(all="ignore"):
+        r = np.log(a / b)
+        bad = ~(np.abs(r) < _log_limit(r.dtype))
+        if np.any(bad):
+            r = np.where(bad, np.log(a) - np.log(b), r)
+    return r
+
+
+def xlogratio(x: Any, a: Any, b: Any) -> np.ndarray:
+    """``x*log(a/b)`` elementwise, 0 where ``x == 0``, with :func:`logratio`; numpy only.
+
+    >>> float(xlogratio(0.0, 0.0, 1.0)), float(xlogratio(1e-200, 1e-200, 1e200))
+    (0.0, -9.210340371976183e-198)
+    """
+    x = as_float(x)
+    r = logratio(a, b)
+    with np.errstate(all="ignore"):
+        return _zero_where_x_is_zero(x * r, x, r)
+
+
+def _log_limit(dtype: np.dtype) -> float:
+    """|log r| below which r is a normal number of ``dtype`` (708.4 for float64, 87.3 for float32)."""
+    return -math.log(float(np.finfo(dtype if np.dtype(dtype).kind == "f" else np.float64).tiny))
 
 
 def _zero_where_x_is_zero(r: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
