@@ -205,11 +205,13 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
     how: dict[str, list[str]] = {}
     conditions: list[sp.Basic] = []
     diverging: list[Expectation] = []
+    reasons: dict[sp.Expr, str] = {}
     for e in sorted(linear.atoms(Expectation), key=sp.default_sort_key):
-        value, source, condition = P.expectation(e.g)
+        value, source, condition, reason = P.expectation(e.g)
         if condition is sp.false:
             diverging.append(e)
             values[e] = e
+            reasons[e.g] = reason
             how.setdefault("unevaluated", []).append(f"{sp.sstr(e)} does not exist")
             continue
         values[e] = value
@@ -218,11 +220,13 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
             conditions.append(condition)
     if diverging:
         top = _dominant([e.g for e in diverging], P.variable)
-        if divergent_is_infinite and top is not None:
+        # the diverging term must be present for every parameter value: a coefficient such as
+        # (a_2 - 1) that can vanish leaves the expectation finite there
+        if divergent_is_infinite and top is not None and linear.coeff(Expectation(top, dist)).is_zero is False:
+            why = reasons[top] or f"the {P.name} table's condition for it fails at {P!r}"
             steps.append(Step(StepKind.EXPECTATION, sp.oo,
-                              f"E_{dist}[{sp.sstr(top)}] diverges: the {P.name} table's condition for it fails "
-                              f"at {P!r}; the negative part of log(p/q) is always P-integrable, so the "
-                              f"expectation is +oo"))
+                              f"E_{dist}[{sp.sstr(top)}] diverges: {why}; the negative part of log(p/q) is "
+                              f"always P-integrable, so the expectation is +oo"))
             return ExpectationResult(tuple(steps), sp.oo, True, ())
     complete = "unevaluated" not in how
     substituted = (sign * linear).xreplace(values)

@@ -46,6 +46,8 @@ class ExpectationValue(NamedTuple):
     #: "table", "sum", "integral" or "unevaluated"
     how: str
     condition: sp.Basic = sp.true
+    #: why the expectation does not exist, where that was proved (condition False)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ class Family:
         if value is not None:
             return ExpectationValue(value, "table")
         try:
-            return ExpectationValue(*_derive_expectation(self, g))
+            return _derive_expectation(self, g)
         except BudgetSpent:  # the derivation's shared budget: explicit now, not cached as such
             supp = self.support()
             assert isinstance(supp, RealInterval)  # sums are never attempted under a budget
@@ -315,13 +317,19 @@ def _domain_from_assumptions(s: sp.Symbol) -> Domain:
 _SELF_CHECK_TOL = mpmath.mpf(10) ** -12
 
 
-def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
-    """Whether ``value`` (a candidate for E[g(X)]) matches quadrature/summation of the definition at
-    a random valid point of the family's parameters (at the family itself when it has none)."""
+def _sample_point(family: Family, g: sp.Expr, seed: int = 0) -> dict[Any, Any]:
+    """A random valid point of the family's parameters and of the other symbols in ``g``."""
     rng = random.Random(seed)
     point = family.sample(rng) if family.free_symbols else {}
     for s in sorted(g.free_symbols - {X} - set(point), key=str):  # Q's parameters in the basis
         point[s] = _domain_from_assumptions(s).sample(rng)
+    return point
+
+
+def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
+    """Whether ``value`` (a candidate for E[g(X)]) matches quadrature/summation of the definition at
+    a random valid point of the family's parameters (at the family itself when it has none)."""
+    point = _sample_point(family, g, seed)
     numeric = family.at(point) if point else family
     scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
     with mpmath.workdps(30):
@@ -355,12 +363,29 @@ def _explicit_integral(family: Family, g: sp.Expr, supp: RealInterval) -> Explic
 
 
 @functools.lru_cache(maxsize=512)
-def _derive_expectation(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
+def _derive_expectation(family: Family, g: sp.Expr) -> ExpectationValue:
     """Derive E[g(X)] from the definition: a finite sum, a series or an integral.
 
     An integral is attempted within the work budget (:mod:`symdiv.budget`) and its closed form
-    is compared with quadrature before it is returned; otherwise it stays explicit.
+    is compared with quadrature before it is returned; otherwise it stays explicit, or, where it
+    provably diverges (:func:`symdiv.divergence.why_divergent`), the expectation does not exist
+    (condition False, with the reason).
     """
+    value, how = _derive_value(family, g)
+    if how != "unevaluated" or not isinstance(value, (sp.Integral, sp.Sum)) or len(value.limits) != 1:
+        return ExpectationValue(value, how)
+    from .divergence import why_divergent
+
+    t, lo, hi = value.limits[0]
+    point = {k: v for k, v in _sample_point(family, g).items() if isinstance(k, sp.Symbol)}
+    reason = why_divergent(value.function, t, lo, hi, point, discrete=isinstance(value, sp.Sum))
+    if reason is None:
+        return ExpectationValue(value, how)
+    kind = "series" if isinstance(value, sp.Sum) else "integral"
+    return ExpectationValue(value, how, sp.false, f"the {kind} {sp.sstr(value)} does not converge: {reason}")
+
+
+def _derive_value(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
     supp = family.support()
     atoms = supp.values if isinstance(supp, FiniteAtoms) else (
         supp.atoms() if isinstance(supp, IntegerRange) else None)

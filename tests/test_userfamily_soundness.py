@@ -515,3 +515,49 @@ def test_log_cauchy_entropy_is_not_a_number() -> None:
     except sd.SymdivError:
         return
     assert not d.is_complete or not d.expr.is_finite
+
+
+# ---------------------------------------------------------------- expectations that do not exist
+_x = sp.Symbol("x", positive=True)
+_g = sp.Symbol("gamma", positive=True)
+_k = sp.Symbol("k", integer=True, nonnegative=True)
+_s = sp.Symbol("s", positive=True)
+
+
+@functools.cache
+def _half_cauchy() -> type[sd.Family]:
+    return sd.Family.from_density(2 / (sp.pi * _g * (1 + (_x / _g) ** 2)), _x, {_g: sd.Positive}, (0, sp.oo),
+                                  "HalfCauchy")
+
+
+@functools.cache
+def _zeta() -> type[sd.Family]:
+    return sd.Family.from_density(1 / ((_k + 1) ** _s * sp.zeta(_s)), _k, {_s: sd.Positive}, sp.Naturals0, "Zeta")
+
+
+@pytest.mark.parametrize("pair", ["halfcauchy-exponential", "halfcauchy-halfnormal", "halfcauchy-symbolic",
+                                  "zeta-geometric"])
+def test_divergent_moment_of_a_user_family_is_infinite(pair: str) -> None:
+    """E_P[X] (E_P[X^2], E_P[K]) does not exist, so KL(P || Q) = +oo: the result was an explicit
+    integral (series) with no value. The step names the integral and the limit that proves it."""
+    HC, Z = _half_cauchy(), _zeta()
+    P, Q = {"halfcauchy-exponential": (HC(1), sd.Exponential(1)),
+            "halfcauchy-halfnormal": (HC(R(1, 3)), sd.HalfNormal(2)),
+            "halfcauchy-symbolic": (HC("g_1"), sd.Exponential("l_2")),
+            "zeta-geometric": (Z(R(3, 2)), sd.Geometric(R(1, 2)))}[pair]
+    d = sd.kl_divergence(P, Q)
+    assert d.expr == sp.oo and d.is_complete
+    note = d.steps[-1].note
+    assert "diverges" in note and "does not converge" in note and "->" in note, note
+    assert sd.cross_entropy(P, Q).expr == sp.oo
+
+
+def test_convergent_expectations_of_user_families_stay_finite() -> None:
+    """The divergence proof must not fire where every expectation exists: the KL between two
+    half-Cauchy laws is finite (log(9/8), as between two Cauchy laws), and so is a Zeta(3) law
+    against a Geometric one."""
+    HC, Z = _half_cauchy(), _zeta()
+    d = sd.kl_divergence(HC(1), HC(2))
+    assert d.expr != sp.oo and abs(float(sp.N(d.expr)) - float(mpmath.log(mpmath.mpf(9) / 8))) < 1e-12
+    z = sd.kl_divergence(Z(3), sd.Geometric(R(1, 2)))
+    assert z.expr != sp.oo and sp.N(z.expr).is_Float
