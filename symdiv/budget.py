@@ -31,7 +31,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["within_budget", "set_budget", "budget", "settings", "OutOfBudget", "BudgetSpent", "shared_budget"]
+__all__ = ["within_budget", "set_budget", "budget", "settings", "OutOfBudget", "BudgetSpent", "shared_budget",
+           "own_budget"]
 
 T = TypeVar("T")
 
@@ -72,6 +73,17 @@ def shared_budget(seconds: float | None = None) -> Iterator[None]:
         yield
         return
     token = _DEADLINE.set(time.monotonic() + limit)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+@contextmanager
+def own_budget() -> Iterator[None]:
+    """A derivation started inside another one's :func:`shared_budget` gets a budget of its own
+    (its result is cached: it must not be cut short by what the outer derivation has spent)."""
+    token = _DEADLINE.set(None)
     try:
         yield
     finally:

@@ -14,7 +14,7 @@ and is confirmed numerically at a sampled parameter point before it is believed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import sympy as sp
@@ -22,7 +22,10 @@ import sympy as sp
 from .budget import BudgetSpent, within_budget
 from .explicit import safe_lambdify
 
-__all__ = ["why_divergent"]
+if TYPE_CHECKING:
+    from .family import Family
+
+__all__ = ["why_divergent", "series_converges", "explicit_parts_converge"]
 
 #: seconds SymPy may take for one limit
 LIMIT_SECONDS = 4.0
@@ -100,3 +103,46 @@ def why_divergent(term: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr, point: 
         rate = f"1/{t}" if at.is_infinite else f"1/({sp.sstr(t - at) if direction == '+' else sp.sstr(at - t)})"
         return f"{shown} -> {sp.sstr(limit)} as {t} -> {sp.sstr(at)}: the {what} decays no faster than {rate}"
     return None
+
+
+def series_converges(term: sp.Expr, k: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
+    """True when the series of ``term`` over lo..hi provably converges absolutely: at each infinite
+    end |k|^(21/20) term(k) -> 0 (SymPy's limit within the budget), so the terms are eventually
+    below |k|^(-21/20). Series only: an integrand can also blow up inside its interval.
+
+    >>> k = sp.Symbol("k", integer=True, nonnegative=True)
+    >>> series_converges(sp.log(k + 1) / (k + 1) ** sp.Rational(3, 2), k, sp.Integer(0), sp.oo)
+    True
+    >>> series_converges(1 / (k + 1), k, sp.Integer(0), sp.oo)
+    False
+    """
+    for at in (e for e, side in ((hi, sp.oo), (lo, -sp.oo)) if e == side):
+        def work(at: sp.Expr = at) -> sp.Expr:
+            return sp.limit(sp.Abs(k) ** sp.Rational(21, 20) * term, k, at)
+
+        try:
+            value = within_budget(work, lambda _: None, seconds=LIMIT_SECONDS)
+        except BudgetSpent:
+            return False
+        if value is None or value != 0:
+            return False
+    return True
+
+
+def explicit_parts_converge(P: Family, expr: sp.Expr, sampled: bool = True) -> bool:
+    """Every explicit series in ``expr`` provably converges (:func:`series_converges`) and every
+    explicit integral has a finite value (SymPy's ``N``: an explicit integral gets a number only
+    where it converges). With parameters, an integral is evaluated at a sampled point of P's (and
+    the other) parameters when ``sampled``, else it counts as not shown to converge."""
+    from .family import sample_point
+
+    for obj in expr.atoms(sp.Integral, sp.Sum):
+        if isinstance(obj, sp.Sum) and len(obj.limits) == 1 and series_converges(obj.function, *obj.limits[0]):
+            continue
+        if obj.free_symbols and not sampled:
+            return False
+        point = {k: w for k, w in sample_point(P, obj).items() if isinstance(k, sp.Symbol)}
+        number = sp.N(obj.xreplace(point))
+        if not (number.is_Float and number.is_finite):
+            return False
+    return True

@@ -8,7 +8,7 @@ derived from the definition (a sum or an integral) and cached, or stays unevalua
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ import sympy as sp
 
 from .budget import BudgetSpent, within_budget
 from .derivation import P_NAME, Expectation, Step, StepKind
+from .divergence import explicit_parts_converge
 from .explicit import has_huge_numbers, safe_lambdify
 from .family import Family, X
 from .tidy import hide_opaque, tidy
@@ -179,7 +180,7 @@ def _mp_value(expr: sp.Expr, point: dict[Any, Any]) -> Any:
 
 
 def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: int, dist: sp.Symbol = P_NAME,
-                      divergent_is_infinite: bool = True, families: Sequence[Family] = (),
+                      divergent_is_infinite: bool | Callable[[], bool] = True, families: Sequence[Family] = (),
                       stated: Sequence[sp.Basic] = ()) -> ExpectationResult:
     """The steps from ``sign * E_P[integrand]`` to a tidy closed form.
 
@@ -188,6 +189,8 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
     moment-generating function diverges). With ``divergent_is_infinite`` (KL and cross-entropy:
     the negative part of log(p/q) is always P-integrable, so a non-integrable log-ratio means +oo),
     the result is then +oo with a step naming the diverging expectation; otherwise it stays explicit.
+    A callable is asked only when an expectation diverges (cross-entropy: H(P, Q) = H(P) + KL is +oo
+    where H(P) is finite; it can be -oo where it is not).
     """
     steps: list[Step] = []
     terms = decompose(integrand, P.variable)
@@ -222,7 +225,10 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
         top = _dominant([e.g for e in diverging], P.variable)
         # the diverging term must be present for every parameter value: a coefficient such as
         # (a_2 - 1) that can vanish leaves the expectation finite there
-        if divergent_is_infinite and top is not None and linear.coeff(Expectation(top, dist)).is_zero is False:
+        present = top is not None and linear.coeff(Expectation(top, dist)).is_zero is False
+        if present and reasons.get(top):  # proved by a limit, not a table: the others must converge
+            present = explicit_parts_converge(P, sp.Add(*(v for e, v in values.items() if e not in diverging)))
+        if present and (divergent_is_infinite() if callable(divergent_is_infinite) else divergent_is_infinite):
             why = reasons[top] or f"the {P.name} table's condition for it fails at {P!r}"
             steps.append(Step(StepKind.EXPECTATION, sp.oo,
                               f"E_{dist}[{sp.sstr(top)}] diverges: {why}; the negative part of log(p/q) is "

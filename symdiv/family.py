@@ -317,7 +317,7 @@ def _domain_from_assumptions(s: sp.Symbol) -> Domain:
 _SELF_CHECK_TOL = mpmath.mpf(10) ** -12
 
 
-def _sample_point(family: Family, g: sp.Expr, seed: int = 0) -> dict[Any, Any]:
+def sample_point(family: Family, g: sp.Expr, seed: int = 0) -> dict[Any, Any]:
     """A random valid point of the family's parameters and of the other symbols in ``g``."""
     rng = random.Random(seed)
     point = family.sample(rng) if family.free_symbols else {}
@@ -329,7 +329,7 @@ def _sample_point(family: Family, g: sp.Expr, seed: int = 0) -> dict[Any, Any]:
 def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
     """Whether ``value`` (a candidate for E[g(X)]) matches quadrature/summation of the definition at
     a random valid point of the family's parameters (at the family itself when it has none)."""
-    point = _sample_point(family, g, seed)
+    point = sample_point(family, g, seed)
     numeric = family.at(point) if point else family
     scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
     with mpmath.workdps(30):
@@ -377,7 +377,7 @@ def _derive_expectation(family: Family, g: sp.Expr) -> ExpectationValue:
     from .divergence import why_divergent
 
     t, lo, hi = value.limits[0]
-    point = {k: v for k, v in _sample_point(family, g).items() if isinstance(k, sp.Symbol)}
+    point = {k: v for k, v in sample_point(family, g).items() if isinstance(k, sp.Symbol)}
     reason = why_divergent(value.function, t, lo, hi, point, discrete=isinstance(value, sp.Sum))
     if reason is None:
         return ExpectationValue(value, how)

@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import sympy as sp
 
-from .budget import shared_budget
+from .budget import own_budget, shared_budget
 from .derivation import MEASURES, Derivation, Expectation, Quantity, Step, StepKind
 from .derivation import P_NAME as _P
+from .divergence import explicit_parts_converge
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
 from .family import Family
@@ -70,12 +71,26 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, 
         steps.append(Step(StepKind.SUPPORT, definition, f"supp P = {P.support().text()}"))
         conditions = []
     with shared_budget():  # the integrations of one derivation share one work budget
-        result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=quantity is not Quantity.ENTROPY,
+        divergent_is_infinite: bool | Callable[[], bool] = quantity is Quantity.KL_DIVERGENCE
+        if quantity is Quantity.CROSS_ENTROPY:
+            divergent_is_infinite = functools.partial(_finite_entropy, P)
+        result = expectation_steps(P, integrand, sign, _P, divergent_is_infinite=divergent_is_infinite,
                                    families=families, stated=conditions)
     assumptions = _assumptions(*families) + tuple(conditions) + result.conditions
     finiteness = () if quantity is Quantity.ENTROPY else strongest((*conditions, *result.conditions))
     return Derivation(quantity, families, tuple(steps) + result.steps, strongest(assumptions),
                       result.complete, finiteness)
+
+
+def _finite_entropy(P: Family) -> bool:
+    """Whether H(P) is finite (a finite closed form, or an explicit one whose series provably
+    converge and whose integrals, free of parameters, have values): then H(P, Q) = H(P) + KL(P || Q)
+    is +oo with the KL."""
+    with own_budget():
+        h = _entropy(P)
+    if h.is_complete:
+        return h.expr.is_finite is True
+    return h.expr not in (sp.oo, -sp.oo) and explicit_parts_converge(P, h.expr, sampled=False)
 
 
 def strongest(conditions: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent / "symdiv"
 LAYERS: list[tuple[str, list[str]]] = [
     ("core", ["errors", "symbols", "version", "hooks", "budget"]),
     ("values", ["derivation", "domains", "support", "natural", "explicit", "tidy", "parse", "printing.conditions"]),
-    ("model", ["family", "families"]),
+    ("model", ["family", "families", "divergence"]),
     ("engine", ["expectation", "numeric", "sampling", "normaliser", "measures", "local", "userfamily"]),
     ("prove", ["prove", "claims", "verify"]),
     ("output", ["printing", "gencode"]),
