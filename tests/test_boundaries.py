@@ -90,8 +90,8 @@ def test_cross_family_bernoulli_to_categorical() -> None:
 def test_missing_expectation_is_derived_from_the_definition() -> None:
     P = N("mu", "sigma")
     mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
-    value, how, _ = P.expectation(sd.X**3)
+    value, how = P.expectation(sd.X**3)[:2]
     assert how == "integral"
     assert sp.expand(value - (mu**3 + 3 * mu * sigma**2)) == 0
-    value, how, _ = B("p").expectation(sp.KroneckerDelta(sd.X, 0))
+    value, how = B("p").expectation(sp.KroneckerDelta(sd.X, 0))[:2]
     assert how == "sum" and sp.expand(value - (1 - sp.Symbol("p", positive=True))) == 0
