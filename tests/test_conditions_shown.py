@@ -235,7 +235,7 @@ def test_condition_free_code_is_unchanged() -> None:
             assert "where(" not in body and " else " not in body and "inf" not in body, src
     assert normal_kl().to_function().source == (
         "def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):\n"
-        "    return numpy.log(sigma_2/sigma_1) + (1/2)*(sigma_1/sigma_2)**2 + (1/2)*((mu_1 - mu_2)/sigma_2)**2 - 1/2\n")
+        "    return logratio(sigma_2, sigma_1) + (1/2)*(sigma_1/sigma_2)**2 + (1/2)*((mu_1 - mu_2)/sigma_2)**2 - 1/2\n")
 
 
 def test_python_source_and_bits() -> None:
@@ -273,7 +273,7 @@ class _Tensor(np.ndarray):
 def test_torch_and_jax_use_where(monkeypatch: pytest.MonkeyPatch) -> None:
     """With stand-in modules (numpy underneath): the printed code calls where() and broadcasts."""
     torch = types.ModuleType("torch")
-    for name in ("log", "log1p", "exp", "expm1", "abs", "sign", "where"):
+    for name in ("log", "log1p", "exp", "expm1", "abs", "sign", "where", "finfo", "zeros_like"):
         setattr(torch, name, getattr(np, name))
     torch.as_tensor = lambda v: np.asarray(v, dtype=np.float64).view(_Tensor)
     monkeypatch.setitem(sys.modules, "torch", torch)
