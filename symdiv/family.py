@@ -18,6 +18,7 @@ import mpmath
 import sympy as sp
 
 from .budget import BudgetSpent, within_budget
+from .divergence import why_divergent
 from .domains import Domain, decimal_map, to_expr
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .explicit import ExplicitIntegral, ExplicitSum, has_huge_numbers, kinks_of, safe_lambdify, sum_series
@@ -326,6 +327,11 @@ def sample_point(family: Family, g: sp.Expr, seed: int = 0) -> dict[Any, Any]:
     return point
 
 
+def sample_scalars(family: Family, g: sp.Expr, seed: int = 0) -> dict[sp.Symbol, Any]:
+    """:func:`sample_point` without its vector entries: {symbol: number}, for ``xreplace``."""
+    return {k: v for k, v in sample_point(family, g, seed).items() if isinstance(k, sp.Symbol)}
+
+
 def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
     """Whether ``value`` (a candidate for E[g(X)]) matches quadrature/summation of the definition at
     a random valid point of the family's parameters (at the family itself when it has none)."""
@@ -374,11 +380,8 @@ def _derive_expectation(family: Family, g: sp.Expr) -> ExpectationValue:
     value, how = _derive_value(family, g)
     if how != "unevaluated" or not isinstance(value, (sp.Integral, sp.Sum)) or len(value.limits) != 1:
         return ExpectationValue(value, how)
-    from .divergence import why_divergent
-
     t, lo, hi = value.limits[0]
-    point = {k: v for k, v in sample_point(family, g).items() if isinstance(k, sp.Symbol)}
-    reason = why_divergent(value.function, t, lo, hi, point, discrete=isinstance(value, sp.Sum))
+    reason = why_divergent(value.function, t, lo, hi, sample_scalars(family, g), discrete=isinstance(value, sp.Sum))
     if reason is None:
         return ExpectationValue(value, how)
     kind = "series" if isinstance(value, sp.Sum) else "integral"

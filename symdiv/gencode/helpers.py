@@ -149,13 +149,10 @@ def logratio(a, b):
 ''',
     "xlogratio": '''
 def xlogratio(x, a, b):
-    """x*log(a/b), and 0 where x == 0; log(a) - log(b) where a/b overflows or underflows."""
+    """x*log(a/b) with logratio, and 0 where x == 0; x*(-inf) where a == 0."""
     if x == 0:
         return 0.0
-    r = a / b
-    if $tiny <= r <= $huge or not (a > 0 and b > 0):
-        return x * -math.inf if r == 0 else x * math.log(r)
-    return x * (math.log(a) - math.log(b))
+    return x * -math.inf if a == 0 else x * logratio(a, b)
 ''',
     "digamma": '''
 def digamma(x):
@@ -223,15 +220,10 @@ static double symdiv_logratio(double a, double b)
 }
 """,
     "symdiv_xlogratio": """
-/* x*log(a/b), and 0 where x == 0; log(a) - log(b) where a/b overflows or underflows */
+/* x*log(a/b) with symdiv_logratio, and 0 where x == 0 */
 static double symdiv_xlogratio(double x, double a, double b)
 {
-    double r = a / b;
-    if (x == 0.0)
-        return 0.0;
-    if ((r >= $tiny && r <= $huge) || !(a > 0.0 && b > 0.0))
-        return x * log(r);
-    return x * (log(a) - log(b));
+    return x == 0.0 ? 0.0 : x * symdiv_logratio(a, b);
 }
 """,
     "symdiv_digamma": """
@@ -275,8 +267,17 @@ static double symdiv_erfcx(double x)
 
 
 def used_helpers(text: str, helpers: Mapping[str, str]) -> list[str]:
-    """The helpers that ``text`` calls, in the order of ``helpers``."""
-    return [h for h in helpers if re.search(rf"(?<![\w.]){h}\(", text)]
+    """The helpers that ``text`` calls, directly or through another helper (``xlogratio`` calls
+    ``logratio``), in the order of ``helpers`` (a helper comes after those it calls)."""
+    used: set[str] = set()
+    pending = [text]
+    while pending:
+        calls = pending.pop()
+        for h in helpers:
+            if h not in used and re.search(rf"(?<![\w.]){h}\(", calls):
+                used.add(h)
+                pending.append(helpers[h])
+    return [h for h in helpers if h in used]
 
 
 def _compiled(texts: Mapping[str, str], namespace: dict[str, Any]) -> Mapping[str, Callable[..., Any]]:
