@@ -18,6 +18,7 @@ from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .families._vector import VectorFamily
 from .families.mvn import MultivariateNormal
+from .numeric import certain_decimal
 from .family import Family
 from .printing.conditions import shown
 from .printing.json import derivation_json, verdict_json
@@ -277,11 +278,7 @@ def decimal_value(d: Derivation, bits: bool = False) -> sp.Float | None:
     value, conds = shown(d, bits)
     if conds or not value.is_number or value.free_symbols or value.is_Integer or value.is_Float:
         return None
-    try:
-        number = value.evalf(DIGITS, strict=True)
-    except Exception:  # precision exhausted, a series mpmath cannot sum, ...: the exact value stands alone
-        return None
-    return number if isinstance(number, sp.Float) and number.is_finite else None
+    return certain_decimal(value, DIGITS)  # None: the exact value stands alone
 
 
 def _text(d: Derivation, args: argparse.Namespace, notation: Notation) -> str:

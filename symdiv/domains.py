@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError
-from .symbols import RESERVED_NAMES
+from .symbols import RESERVED_NAMES, EngineSymbol
 
 __all__ = [
     "Domain",
@@ -68,6 +68,12 @@ def to_expr(value: Any, family: str, param: str, domain: Domain) -> sp.Expr:
     if isinstance(value, sp.Basic):
         if not isinstance(value, sp.Expr) or isinstance(value, sp.MatrixBase):
             raise InvalidParameterTypeError(family, param, value, domain.text, "expected a scalar SymPy expression")
+        engine = sorted({str(s) for s in value.atoms(EngineSymbol)})
+        if engine:  # symdiv.X is the random variable itself: a parameter made of it is no parameter
+            raise InvalidParameterError(
+                family, param, value, domain.text,
+                f"{', '.join(engine)} is the engine's random variable (symdiv.X), not a parameter; "
+                "name the parameter with a string such as 'x' or a sympy.Symbol")
         return value
     if isinstance(value, Fraction):
         return sp.Rational(value.numerator, value.denominator)
@@ -84,7 +90,13 @@ def to_expr(value: Any, family: str, param: str, domain: Domain) -> sp.Expr:
 
 
 def decimal_rational(value: sp.Float) -> sp.Rational:
-    """The exact rational of the decimal a SymPy Float prints as (``Float(0.3)`` -> 3/10)."""
+    """The exact rational of the decimal a float prints as (``Float(0.3)`` -> 3/10).
+
+    A double-precision Float is read by Python's shortest round-trip repr, not SymPy's 15-digit
+    str: 0.9999999999999999 is not 1, 1e-300 stays 1e-300.
+    """
+    if value._prec == 53:
+        return sp.Rational(repr(float(value)))
     return sp.Rational(str(value))
 
 

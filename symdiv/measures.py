@@ -20,6 +20,7 @@ from .divergence import explicit_parts_converge
 from .errors import InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
 from .family import Family
+from .numeric import certain_decimal
 
 __all__ = ["entropy", "cross_entropy", "kl_divergence", "clear_caches"]
 
@@ -170,7 +171,9 @@ def _exact_then_float(derive: Callable[..., Derivation], *families: Family) -> D
     value = d.expr
     if not d.is_complete or value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         return replace(d, families=families)
-    numeric = sp.N(value, FLOAT_DIGITS)
+    numeric = certain_decimal(value, FLOAT_DIGITS)
+    if numeric is None:  # no decimal whose digits are certain: the exact value is the answer
+        return replace(d, families=families)
     note = ("parameters given as floats are the decimals they print as (e.g. 0.3 = 3/10); the exact "
             f"value evaluated to {FLOAT_DIGITS} significant digits")
     return replace(d, families=families, steps=(*d.steps, Step(StepKind.EVALUATE, numeric, note)))

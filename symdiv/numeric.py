@@ -11,7 +11,31 @@ import sympy as sp
 from .derivation import Expectation
 from .explicit import safe_lambdify, sum_series
 
-__all__ = ["substitute", "evaluate", "Evaluator"]
+__all__ = ["substitute", "evaluate", "Evaluator", "certain_decimal"]
+
+
+#: the working precisions (decimal digits) ``certain_decimal`` allows evalf, tried in turn: an exact
+#: value such as -(1 - 10^-300) log(1 - 10^-300) + 300 10^-300 log 10 cancels ~300 digits
+_MAXN = (100, 1500, 12000)
+
+
+def certain_decimal(value: sp.Expr, digits: int) -> sp.Float | None:
+    """``value`` (a closed number) as a decimal whose ``digits`` significant digits are all right.
+
+    SymPy's ``evalf`` gives up at 100 working digits and then returns a number without correct
+    digits (entropy(Bernoulli(1e-300)) printed 0.e-122 where 6.9e-298 is right); here it is asked
+    to be certain (``strict``) and allowed more precision while the cancellation needs it. None
+    when no decimal is certain (a series mpmath cannot sum, precision still exhausted, ...).
+    """
+    for maxn in _MAXN:
+        try:
+            number = value.evalf(digits, strict=True, maxn=maxn)
+        except sp.core.evalf.PrecisionExhausted:
+            continue
+        except Exception:  # noqa: BLE001 - a value evalf cannot take: no decimal
+            return None
+        return number if isinstance(number, sp.Float) and number.is_finite else None
+    return None
 
 
 #: finite sums up to this many terms are expanded exactly; longer ones are summed numerically

@@ -117,6 +117,16 @@ def test_a_parameter_named_X() -> None:
     assert u.expr.has(x) and not u.expr.has(sd.X)
 
 
+@pytest.mark.parametrize("value", [sd.X, sd.X + 1, sp.Abs(sd.X) + 1, sp.exp(sd.X)], ids=str)
+def test_the_engine_variable_as_a_parameter_value_is_refused(value) -> None:
+    """Normal(sd.X, 1) read its mean as the random variable itself (entropy lost its 1/2);
+    Normal(0, |X| + 1) ended in SymPy's ValueError. Both are refused at construction."""
+    with pytest.raises(sd.InvalidParameterError, match="random variable"):
+        sd.Normal(value, 1) if value is not sd.X else sd.Normal(0, sp.exp(value))
+    with pytest.raises(sd.InvalidParameterError, match="random variable"):
+        sd.Gamma(2, sp.Abs(value) + 1)
+
+
 def test_summation_index_names_do_not_clash() -> None:
     d = sd.entropy(sd.Binomial("k", R(1, 3)))
     k = sp.Symbol("k", integer=True, positive=True)
@@ -301,6 +311,21 @@ def test_float_parameters_keep_their_digits(P, Q, truth) -> None:
     with mpmath.workdps(40):
         assert close(d.expr, truth(), rel=mpmath.mpf(10) ** -13)
     assert d.P is P and d.Q is Q  # the user's families, floats and all
+
+
+@pytest.mark.parametrize(("p", "truth"), [
+    (1e-300, lambda: -mpmath.mpf("1e-300") * mpmath.log(mpmath.mpf("1e-300"))
+     - (1 - mpmath.mpf("1e-300")) * mpmath.log1p(-mpmath.mpf("1e-300"))),
+    (0.9999999999999999, lambda: -mpmath.mpf("0.9999999999999999") * mpmath.log(mpmath.mpf("0.9999999999999999"))
+     - mpmath.mpf("1e-16") * mpmath.log(mpmath.mpf("1e-16"))),
+    (1e-20, lambda: mpmath.mpf("1e-20") * (1 - mpmath.log(mpmath.mpf("1e-20")))),
+], ids=["1e-300", "1-1e-16", "1e-20"])
+def test_tiny_float_probabilities_keep_their_digits(p, truth) -> None:
+    """entropy(Bernoulli(1e-300)) was 4.8e-122 (evalf gave up after 100 digits of cancellation
+    and returned digits it did not have), and 0.9999999999999999 was read as 1 (entropy 0)."""
+    d = sd.entropy(sd.Bernoulli(p))
+    with mpmath.workdps(60):
+        assert d.expr.is_Float and close(d.expr, truth(), rel=mpmath.mpf(10) ** -13)
 
 
 def test_binomial_poisson_floats_at_a_million() -> None:
