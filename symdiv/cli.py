@@ -18,8 +18,8 @@ from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .families._vector import VectorFamily
 from .families.mvn import MultivariateNormal
-from .numeric import certain_decimal
 from .family import Family
+from .numeric import certain_decimal
 from .printing.conditions import shown
 from .printing.json import derivation_json, verdict_json
 from .printing.latex import Notation, derivation_latex, verdict_latex
@@ -255,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the family of P; its parameter names are listed by symdiv families (e.g. mu_1, p)")
     chk.add_argument("--q", metavar="FAMILY", help="the family of Q (e.g. mu_2, q)")
     chk.add_argument("--syntax", choices=("auto", "text", "latex"), default="auto", help="how to read the claim")
+    chk.add_argument("--where", metavar="CONDITIONS", default="",
+                     help='conditions the claim states, e.g. "alpha_1 > 1" (without them, a claim is also judged '
+                          "where a quantity in it is +oo)")
     chk.add_argument("--format", choices=("text", "latex", "json"), default="text",
                      help="the verdict as plain text, LaTeX (align*) or JSON")
     chk.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
@@ -331,7 +334,7 @@ CHECK_STATUS = {True: 0, False: 1, None: 3}
 def _check(args: argparse.Namespace) -> tuple[str, int]:
     names = [args.p] + ([args.q] if args.q else [])
     fams = _families(names, parse_values(args.at), parse_names(args.rename))
-    v = check(args.claim, *fams, syntax=args.syntax)
+    v = check(args.claim, *fams, syntax=args.syntax, where=args.where)
     return _verdict(v, args.format, Notation()), CHECK_STATUS[v.holds]
 
 

@@ -864,3 +864,64 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol] | None = None, 
     symdiv.errors.ParseError: cannot parse expression at position 0: unknown identifier 'nu'; allowed: mu
     """
     return _parse(text, symbols, syntax, "expression")  # type: ignore[return-value]
+
+
+_COMPARISONS = (("<=", sp.Le), (">=", sp.Ge), ("\\leq", sp.Le), ("\\geq", sp.Ge), ("\\le", sp.Le),
+                ("\\ge", sp.Ge), ("\u2264", sp.Le), ("\u2265", sp.Ge), ("<", sp.Lt), (">", sp.Gt))
+_JOINERS = (",", ";", " and ", "\\land", "\\wedge", "\\text{and}", "\\text{ and }")
+
+
+def _split_top(text: str, seps: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``text`` cut at each separator outside brackets: [(piece, separator after it), ...]."""
+    out: list[tuple[str, str]] = []
+    depth, start, i = 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0:
+            sep = next((t for t in seps if text.startswith(t, i)
+                        and not (t[0] == "\\" and text[i + len(t):i + len(t) + 1].isalpha())), None)
+            if sep is not None:
+                out.append((text[start:i], sep))
+                i += len(sep)
+                start = i
+                continue
+        i += 1
+    out.append((text[start:], ""))
+    return out
+
+
+def parse_conditions(text: str, symbols: Mapping[str, sp.Symbol] | None = None,
+                     syntax: str = "auto") -> tuple[sp.Basic, ...]:
+    r"""Parse conditions such as ``alpha_1 > 1, m_2 <= m_1`` (also ``and``, chains ``0 < a < 1``,
+    LaTeX ``\leq``/``\geq``) into SymPy relations, each side in the grammar of :func:`parse_claim`.
+
+    >>> parse_conditions("alpha_1 > 1 and 0 < m_2 <= m_1")
+    (alpha_1 > 1, 0 < m_2, m_2 <= m_1)
+    >>> parse_conditions("alpha_1")
+    Traceback (most recent call last):
+    symdiv.errors.ParseError: cannot parse condition 'alpha_1': expected a comparison (<, <=, >, >=)
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"conditions must be a string, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the conditions are too long ({len(text)} characters; the limit is {MAX_LENGTH})")
+    out: list[sp.Basic] = []
+    ops = dict(_COMPARISONS)
+    for piece, _ in _split_top(text, _JOINERS):
+        if not piece.strip():
+            raise ParseError(f"cannot parse conditions {text!r}: an empty condition")
+        parts = _split_top(piece, tuple(ops))
+        if len(parts) < 2:
+            raise ParseError(f"cannot parse condition {piece.strip()!r}: expected a comparison (<, <=, >, >=)")
+        sides = [_parse(part, symbols, syntax, "expression") for part, _ in parts]
+        for (_, op), lhs, rhs in zip(parts, sides, sides[1:]):
+            rel = ops[op](lhs, rhs)
+            if rel is sp.false:
+                raise ParseError(f"the condition {piece.strip()!r} is false")
+            if rel is not sp.true:
+                out.append(rel)
+    return tuple(out)

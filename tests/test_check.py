@@ -59,8 +59,11 @@ def assert_refuted(v: sd.Verdict) -> None:
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_every_closed_form_is_proved(name: str, measure: str) -> None:
     d = derivation(name, measure)
-    v = sd.check(sp.Eq(QUANTITIES[measure](), d.expr, evaluate=False), *PAIRS[name])
+    v = sd.check(sp.Eq(QUANTITIES[measure](), d.expr, evaluate=False), *PAIRS[name], where=d.conditions)
     assert v.holds is True and v.counterexample is None, str(v)
+    if d.conditions:  # without them the claim is false where the quantity is +oo
+        bare = sd.check(sp.Eq(QUANTITIES[measure](), d.expr, evaluate=False), *PAIRS[name])
+        assert bare.holds is False and bare.counterexample.lhs == mpmath.inf, str(bare)
 
 
 # ---------------------------------------------------------------- mutants
@@ -164,9 +167,10 @@ def test_text_and_latex_claims_get_the_same_verdict(name: str) -> None:
     d = sd.kl_divergence(p, q)
     if d.expr.has(sp.Sum) or d.is_infinite:
         pytest.skip("series and infinite results have no text form")  # pragma: no cover
+    where = ", ".join(map(sp.sstr, d.conditions))  # the conditions stated with the claim (text for both)
     for expr, expected in ((d.expr, True), (d.expr + sp.Rational(1, 3), False)):
-        text = sd.check("KL(P||Q) = " + sp.sstr(expr), p, q, syntax="text")
-        tex = sd.check(r"D_{\mathrm{KL}}(P \| Q) = " + latex(expr), p, q, syntax="latex")
+        text = sd.check("KL(P||Q) = " + sp.sstr(expr), p, q, syntax="text", where=where)
+        tex = sd.check(r"D_{\mathrm{KL}}(P \| Q) = " + latex(expr), p, q, syntax="latex", where=where)
         assert text.holds is tex.holds is expected, (name, str(text), str(tex))
 
 

@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 
+import mpmath
 import pytest
 import sympy as sp
 
@@ -20,6 +21,7 @@ import symdiv.prove.zero as zero
 from symdiv.cli import main
 from symdiv.families._vector import MAX_EXPLICIT
 from symdiv.parse import ENTROPY, KL, P, Q
+from symdiv.sampling import holds_at
 
 NORMAL = sd.Normal("mu_1", "sigma_1")
 PAIR = (sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2"))
@@ -249,19 +251,34 @@ def test_symbolic_conditions_are_stated_with_the_proof() -> None:
     d = sd.kl_divergence(p, q)
     assert d.conditions, "the engine states when the Laplace -> Gumbel KL is finite"
     v = sd.check(sp.Eq(KL(P, Q), d.expr, evaluate=False), p, q)
-    assert v.verdict == "proved" and v.conditions == d.conditions
-    assert str(v).startswith(f"{sp.sstr(v.claim)}: proved where {sp.sstr(d.conditions[0])}")
-    assert "+oo" in str(v)
-    # the decomposition holds where the conditions do
+    # the closed form without its condition is false where the condition fails: KL is +oo there
+    assert v.verdict == "false" and v.counterexample.lhs == mpmath.inf and mpmath.isfinite(v.counterexample.rhs)
+    assert not holds_at(d.conditions, v.counterexample.point)
+    assert f"reduces to exactly 0 where {sp.sstr(d.conditions[0])}" in str(v)
+    stated = sd.check(sp.Eq(KL(P, Q), d.expr, evaluate=False), p, q, where=d.conditions)
+    assert stated.verdict == "proved" and stated.where == d.conditions
+    assert str(stated).startswith(f"{sp.sstr(v.claim)}: proved for {sp.sstr(d.conditions[0])}")
+    # the decomposition holds where the conditions do, and where they fail (both sides +oo)
     v = sd.check("H(P,Q) = KL(P||Q) + H(P)", p, q)
     assert v.verdict == "proved" and set(d.conditions) <= set(v.conditions)
+    assert "also holds at the" in str(v)
 
 
 def test_pareto_conditions() -> None:
     v = sd.check("KL(P||Q) = 3*log(m_1/m_2)", sd.Pareto("m_1", 3), sd.Pareto("m_2", 3))
-    assert v.verdict == "proved" and [sp.sstr(c) for c in v.conditions] == ["m_2 <= m_1"]
-    assert "proved where m_2 <= m_1" in str(v)
+    assert v.verdict == "false" and v.counterexample.lhs == mpmath.inf
+    assert "reduces to exactly 0 where m_2 <= m_1" in str(v)
+    v = sd.check("KL(P||Q) = 3*log(m_1/m_2)", sd.Pareto("m_1", 3), sd.Pareto("m_2", 3), where="m_2 <= m_1")
+    assert v.verdict == "proved" and "proved for m_2 <= m_1" in str(v)
+    v = sd.check("KL(P||Q) = 3*log(m_1/m_2)", sd.Pareto("m_1", 3), sd.Pareto("m_2", 3), where="m_2 < m_1/2")
+    assert v.verdict == "proved"  # a stronger condition than the derivation's
     assert sd.check("KL(P||Q) = oo", sd.Pareto("m_1", 3), sd.Pareto("m_2", 3)).verdict == "false"
+
+
+@pytest.mark.parametrize("where", ["alpha_1 >", "alpha_1", "nu > 1", "1 > 2", "__import__('os') > 1"])
+def test_bad_where_conditions_are_refused(where) -> None:
+    with pytest.raises(sd.ParseError):
+        sd.check("H(P) = 0", sd.Pareto("m_1", "alpha_1"), where=where)
 
 
 def test_unconditional_proofs_state_no_conditions() -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sympy as sp
 
-from ..family import X
+from ..family import Known, X
 
 __all__ = ["power_of_x", "exp_rate", "abs_center", "is_log_x", "is_log_one_minus_x", "EULER",
-           "power_log_of_x", "power_exp_of_x", "moment_derivative", "xlogx",
+           "power_log_of_x", "power_exp_of_x", "moment_derivative", "xlogx", "log_power_moment",
            "lgamma", "digamma", "gamma"]
 
 EULER = sp.EulerGamma
@@ -113,6 +113,21 @@ def moment_derivative(moment: sp.Expr, var: sp.Symbol, n: int, at: sp.Expr) -> s
     function in t), evaluated at ``at``: E[X^c log^n X] and E[X^n exp(tX)] by differentiation
     under the expectation, which the families' densities allow inside the stated conditions."""
     return sp.diff(moment, var, n).subs(var, at)
+
+
+def log_power_moment(g: sp.Expr, moment: Callable[[sp.Expr], sp.Expr],
+                     condition: Callable[[sp.Expr], sp.Basic]) -> Known | None:
+    """E[X^c log^n X] (n >= 1) from the power moment E[X^t] = ``moment(t)``, finite where
+    ``condition(t)`` holds near t = c: the n-th derivative in t at c. None when g has another form.
+    (A table entry, not SymPy's integrate: E[log^2 X] of a Pareto came back as a Meijer G
+    Piecewise, of a Gamma as a hypergeometric function.)"""
+    pl = power_log_of_x(g)
+    if pl is None:
+        return None
+    c, n = pl
+    t = sp.Dummy("t")
+    value = sp.factor_terms(sp.expand(moment_derivative(moment(t), t, n, c)))
+    return Known(value, condition(c))
 
 
 def gaussian_log_normaliser(t: Sequence[sp.Expr]) -> sp.Expr:

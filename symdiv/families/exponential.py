@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import EULER, exp_rate, gamma, is_log_x, power_of_x
+from ._common import EULER, exp_rate, gamma, is_log_x, log_power_moment, power_of_x
 
 
 class Exponential(Family):
@@ -50,7 +50,7 @@ class Exponential(Family):
         t = exp_rate(g)
         if t is not None:
             return Known(lam / (lam - t), sp.Lt(t, lam))
-        return None
+        return log_power_moment(g, lambda c: gamma(1 + c) / lam**c, lambda c: sp.Gt(c, -1))
 
     def natural_form(self) -> NaturalForm | None:
         return NaturalForm((-self.rate,), (X,), lambda t: -sp.log(-t[0]), sp.Integer(0), lambda t: sp.Lt(t[0], 0),

@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import digamma, exp_rate, gamma, is_log_x, lgamma, power_of_x
+from ._common import digamma, exp_rate, gamma, is_log_x, lgamma, log_power_moment, power_of_x
 
 
 class Gamma(Family):
@@ -57,7 +57,7 @@ class Gamma(Family):
         t = exp_rate(g)
         if t is not None:
             return Known((1 - t / b) ** (-a), sp.Lt(t, b))
-        return None
+        return log_power_moment(g, lambda c: gamma(a + c) / (gamma(a) * b**c), lambda c: sp.Gt(a + c, 0))
 
     def natural_form(self) -> NaturalForm | None:
         return NaturalForm((self.shape - 1, -self.rate), (sp.log(X), X),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sympy as sp
 
 from ..domains import Positive
-from ..family import Family, Parameter, X
+from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import EULER, gamma, is_log_x, power_of_x
+from ._common import EULER, gamma, is_log_x, log_power_moment, power_of_x
 
 
 class HalfNormal(Family):
@@ -38,14 +38,15 @@ class HalfNormal(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
 
-    def _expectation(self, g: sp.Expr) -> sp.Expr | None:
+    def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         s = self.sigma
         c = power_of_x(g)
         if c is not None:
             return s**c * 2 ** (c / 2) * gamma((c + 1) / 2) / sp.sqrt(sp.pi)
         if is_log_x(g):
             return sp.log(s) - (EULER + sp.log(2)) / 2
-        return None
+        return log_power_moment(g, lambda c: s**c * 2 ** (c / 2) * gamma((c + 1) / 2) / sp.sqrt(sp.pi),
+                                lambda c: sp.Gt(c, -1))
 
     def natural_form(self) -> NaturalForm | None:
         return NaturalForm((-1 / (2 * self.sigma**2),), (X**2,), lambda t: -sp.log(-2 * t[0]) / 2,

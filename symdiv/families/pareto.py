@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval, decide_nonnegative
-from ._common import abs_center, is_log_x, power_of_x
+from ._common import abs_center, exp_rate, is_log_x, log_power_moment, power_exp_of_x, power_of_x
 
 
 class _FromScale(RealInterval):
@@ -60,6 +60,16 @@ class Pareto(Family):
             return Known(a * m**c / (a - c), sp.Gt(a, c))
         if is_log_x(g):
             return sp.log(m) + 1 / a
+        logs = log_power_moment(g, lambda t: a * m**t / (a - t), lambda c: sp.Gt(a, c))
+        if logs is not None:
+            return logs
+        rate, power = exp_rate(g), 0
+        if rate is None and power_exp_of_x(g) is not None:
+            power, rate = power_exp_of_x(g)  # type: ignore[misc]
+        if rate is not None:  # E[X^n e^(tX)] = alpha m^alpha (-t)^(alpha-n) Gamma(n - alpha, -t m), t < 0
+            if sp.Lt(rate, 0) is sp.false:
+                return Known(sp.nan, sp.false)
+            return Known(a * m**a * (-rate) ** (a - power) * sp.uppergamma(power - a, -rate * m), sp.Lt(rate, 0))
         center = abs_center(g)
         if center is not None:  # |X - c| grows like X: finite exactly when E[X] is
             if decide_nonnegative(m - center, {}) is True:  # X >= x_m >= c: |X - c| = X - c

@@ -89,6 +89,8 @@ def verdict_json(v: Verdict, notation: Notation | None = None) -> dict[str, Any]
         "conditions": conditions_sstr(v.conditions),
         "assumptions": [sp.sstr(a) for a in v.assumptions],
         "reason": v.reason,
+        "outside": v.outside,
+        "where": conditions_sstr(v.where),
         "latex": verdict_latex(v, env="aligned", notation=notation),
         "derivations": [derivation_json(d, notation) for d in v.derivations],
     }

@@ -482,6 +482,8 @@ def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None
     verdict = {True: r"\text{proved}", False: r"\text{false}", None: r"\text{undecided}"}[v.holds]
     if v.holds is True and v.conditions:
         verdict += r"\text{ where }" + conditions_latex(v.conditions, natural)
+    elif v.holds is True and v.where:
+        verdict += r"\text{ for }" + conditions_latex(v.where, natural)
     lines = [rf"{claim} && {verdict}"]
     if v.holds is True:
         for step in v.proof:
@@ -503,6 +505,8 @@ def verdict_latex(v: Any, env: str | None = "aligned", notation: Notation | None
         where = rf"\text{{at }} {point}" if point else r"\text{at the given parameters}"
         lines.append(rf"&{where}: && \text{{lhs}} = {_number_latex(c.lhs)} \neq {_number_latex(c.rhs)}"
                      r" = \text{rhs}")
+        if v.conditions and v.outside:  # true only where conditions the claim does not state hold
+            lines.append(r"& && \text{it holds only where }" + conditions_latex(v.conditions, natural))
     elif v.evidence.points:
         ev = v.evidence
         lines.append(rf"&\text{{no proof; at {ev.points} random points}} && "

@@ -61,14 +61,15 @@ from ..derivation import Derivation, Step, StepKind
 from ..errors import ParseError, UnsupportedError
 from ..family import Family
 from ..measures import _require_family, cross_entropy, entropy, kl_divergence
-from ..parse import ENTROPY, KL, build_problem, check_expression, parse_claim
+from ..parse import ENTROPY, KL, build_problem, check_expression, parse_claim, parse_conditions
 from ..parse import P as P_SYM
 from ..parse import Q as Q_SYM
 from ..printing.conditions import conditions_text
+from ..sampling import holds_at, sample_points
 from ..tidy import tidy
 from .deadline import OutOfTime, interrupt_at
 from .search import DPS, Search, search
-from .verdict import Verdict
+from .verdict import Counterexample, Verdict
 from .zero import reduce_residual
 
 __all__ = ["TIME_LIMIT", "check", "judge"]
@@ -243,7 +244,7 @@ def _check_options(points: int, seed: int, dps: int) -> None:
 
 
 def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: int = 20, seed: int = 0,
-          dps: int = DPS, time_limit: float = TIME_LIMIT) -> Verdict:
+          dps: int = DPS, time_limit: float = TIME_LIMIT, where: tuple[sp.Basic, ...] = ()) -> Verdict:
     """The verdict on the parsed claim ``eq`` for the families (P, then Q if any): the one pipeline
     behind :func:`check` and :func:`symdiv.verify_decomposition`.
 
@@ -251,7 +252,10 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
     infinite is judged by the infinity rule (both the same infinity: proved); otherwise the residual
     lhs - rhs is reduced by :func:`symdiv.prove.zero.reduce_residual`. Then the numeric search
     (:func:`symdiv.prove.search.search`, ``points`` points, ``seed``, ``dps`` digits) looks for a
-    counterexample where the conditions hold. ``time_limit`` seconds bound both (``math.inf``: no
+    counterexample where the conditions hold. A proof under conditions the claim does not state is
+    tested where they fail too (:func:`_outside_conditions`): there the quantities are +oo and a
+    claim of a finite value is false. ``where`` are the claim's own conditions on the parameters
+    (only points satisfying them are tried). ``time_limit`` seconds bound both (``math.inf``: no
     bound); ``text`` is how the claim is shown.
 
     >>> import symdiv as sd
@@ -275,8 +279,10 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
     derivations = tuple(resolver.used.values())
     facts = tuple(dict.fromkeys(a for f in families for a in f.facts()))
     known = set(facts)  # a set: thousands of facts (Categorical, K = 1000) made a tuple scan quadratic
+    stated = tuple(w for w in where if w not in known)
+    known |= set(stated)
     conditions = tuple(a for a in resolver.assumptions() if a not in known)
-    assumptions = facts + conditions
+    assumptions = facts + stated + conditions
     reparams = {k: v for f in families for k, v in f.reparams().items()}
     positives = tuple(e for f in families for e in f.positive_expressions())
     state = Search(dps=dps)
@@ -327,16 +333,70 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
         holds = None
         reasons.append(f"no parameter values satisfying the assumptions ({conditions_text(assumptions)}) were "
                        f"found: they may be inconsistent, so the proof may be vacuous")
+    outside = ""
+    if holds is True and conditions and symbolic:
+        counter, outside = _outside_conditions(eq, families, facts + stated, conditions, seed, dps,
+                                               start + time_limit)
+        if counter is not None:
+            holds = False
     if holds is not False:
         counter = None
     if holds is None and state.used == 0:
         reasons += [why for why in (state.failure, state.skipped()) if why and why not in " ".join(reasons)]
     return Verdict(eq, holds, lhs, rhs, residual, reduced, proof, counter, state.evidence(), families, derivations,
-                   assumptions, text, conditions, "; ".join(reasons) if holds is None else "")
+                   assumptions, text, conditions, "; ".join(reasons) if holds is None else "", outside, stated)
+
+
+#: points tried where a condition fails (after a proof where they all hold)
+_OUTSIDE_POINTS = 3
+
+
+def _n_facts(families: tuple[Family, ...]) -> int:
+    return len(dict.fromkeys(a for f in families for a in f.facts()))
+
+
+def _outside_conditions(eq: sp.Eq, families: tuple[Family, ...], facts: tuple[sp.Basic, ...],
+                        conditions: tuple[sp.Basic, ...], seed: int, dps: int,
+                        deadline: float) -> tuple[Counterexample | None, str]:
+    """A proof under ``conditions`` says nothing where one fails; there the quantities with that
+    condition are +oo. The claim states no condition, so it is judged there too: at up to
+    :data:`_OUTSIDE_POINTS` valid points where a condition fails, with the families at that point
+    (whose derivations then give +oo). A false claim there (KL(Pareto(m, 1/2) || Exponential) = its
+    finite closed form) is a counterexample; otherwise the text says what was seen."""
+    if eq.has(sp.Derivative):  # where a quantity is +oo its derivative does not exist: nothing to judge
+        return None, ""
+    try:
+        sample = sample_points(families, 60, seed + 1, facts)
+    except UnsupportedError:
+        return None, ""
+    outside = [p for p in sample if not holds_at(conditions, p)][:_OUTSIDE_POINTS]
+    if not outside:
+        return None, (f"no point satisfying the claim's conditions was found where they fail ({len(sample)} drawn)"
+                      if len(facts) > _n_facts(families) else "")
+    seen: list[str] = []
+    for point in outside:
+        left = deadline - time.monotonic()
+        if left <= 0.5:
+            break
+        at = tuple(f.at(point) for f in families)
+        subs = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+        sub = judge(sp.Eq(eq.lhs.xreplace(subs), eq.rhs.xreplace(subs), evaluate=False), at, points=1,
+                    seed=seed, dps=dps, time_limit=left)
+        if sub.holds is False and sub.counterexample is not None:
+            c = sub.counterexample
+            return (Counterexample(point, c.lhs, c.rhs, c.dps),
+                    f"lhs - rhs reduces to exactly 0 where {conditions_text(conditions)}, which the claim does not "
+                    f"state (check(..., where=...), --where); where it fails a quantity in the claim is +oo")
+        seen.append(sub.verdict)
+    if seen and all(v == "proved" for v in seen):
+        return None, (f"where a condition fails, the claim also holds at the {len(seen)} point(s) tried (a quantity "
+                      f"in it is +oo there)")
+    return None, ""
 
 
 def check(claim: str | sp.Eq, P: Family, Q: Family | None = None, *, syntax: str = "auto",
-          points: int = 20, seed: int = 0, time_limit: float = TIME_LIMIT) -> Verdict:
+          points: int = 20, seed: int = 0, time_limit: float = TIME_LIMIT,
+          where: str | tuple[sp.Basic, ...] = ()) -> Verdict:
     r"""Judge ``claim`` (text, LaTeX or a SymPy ``Eq``) for the families P and Q.
 
     In the claim, P and Q name the two distributions; the parameters are the families' symbols
@@ -347,7 +407,9 @@ def check(claim: str | sp.Eq, P: Family, Q: Family | None = None, *, syntax: str
     symbolic conditions a proof holds where they hold, and ``Verdict.conditions`` (and the text)
     say which. ``time_limit`` (seconds) bounds the proof attempt and the numeric search (the
     derivations run under the engine's own budget); when it runs out the verdict is undecided with
-    that ``reason``.
+    that ``reason``. A claim that holds only under such a condition and does not state it is false
+    where the condition fails (the quantity is +oo there): state it with ``where`` (text such as
+    ``"alpha_1 > 1"``, or SymPy relations).
 
     >>> import symdiv as sd
     >>> P, Q = sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")
@@ -355,8 +417,11 @@ def check(claim: str | sp.Eq, P: Family, Q: Family | None = None, *, syntax: str
     ...          P, Q).verdict
     'proved'
     >>> v = sd.check("KL(P||Q) = 3*log(m_1/m_2)", sd.Pareto("m_1", 3), sd.Pareto("m_2", 3))
+    >>> v.verdict, v.counterexample.lhs
+    ('false', mpf('+inf'))
+    >>> v = sd.check("KL(P||Q) = 3*log(m_1/m_2)", sd.Pareto("m_1", 3), sd.Pareto("m_2", 3), where="m_2 <= m_1")
     >>> v.verdict, v.conditions
-    ('proved', (m_2 <= m_1,))
+    ('proved', ())
     """
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit < math.inf:
         raise UnsupportedError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
@@ -364,6 +429,16 @@ def check(claim: str | sp.Eq, P: Family, Q: Family | None = None, *, syntax: str
     P = _require_family(P, "P")
     Q = _require_family(Q, "Q") if Q is not None else None
     families = (P,) if Q is None else (P, Q)
+    if isinstance(where, str):
+        stated = parse_conditions(where, _names(families), syntax) if where.strip() else ()
+    elif isinstance(where, tuple) and all(isinstance(w, sp.core.relational.Relational) for w in where):
+        stated = where
+    else:
+        raise ParseError(f"where must be a string or a tuple of SymPy relations, not {where!r}")
+    unknown_where = set().union(*(w.free_symbols for w in stated)) - set(_names(families).values())
+    if unknown_where:
+        raise ParseError(f"the conditions use {', '.join(sorted(map(str, unknown_where)))}, which are not "
+                         f"parameters of P or Q")
     if isinstance(claim, str):
         eq = parse_claim(claim, _names(families), syntax)
     elif isinstance(claim, sp.Equality):
@@ -377,4 +452,4 @@ def check(claim: str | sp.Eq, P: Family, Q: Family | None = None, *, syntax: str
     else:
         raise ParseError(f"a claim is a string or a sympy.Eq, not {type(claim).__name__}")
     return judge(eq, families, text=claim if isinstance(claim, str) else "", points=points, seed=seed,
-                 time_limit=time_limit)
+                 time_limit=time_limit, where=stated)

@@ -86,6 +86,11 @@ class Verdict:
     #: why the verdict is undecided when something stopped the check (a time budget, values too
     #: large to evaluate, inconsistent assumptions, an undefined side); "" otherwise
     reason: str = ""
+    #: what was found where a condition fails (the claim states none): a false verdict's "it holds
+    #: only where ...", or a proof's "it also holds at the points tried there"; "" when not looked at
+    outside: str = ""
+    #: the conditions the claim states (``check(..., where=...)``): it is judged only where they hold
+    where: tuple[sp.Basic, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -101,12 +106,15 @@ class Verdict:
             how = ("lhs - rhs reduces to exactly 0" if self.residual is not sp.nan
                    else f"both sides are {'+oo' if self.lhs == sp.oo else sp.sstr(self.lhs)}")
             if self.conditions:
-                return (f"{shown}: proved where {conditions_text(self.conditions)} ({how} there; where a condition "
-                        f"fails, a quantity in the claim is +oo or not given by its closed form, and this proof says "
-                        f"nothing)")
+                beyond = self.outside or ("where a condition fails, a quantity in the claim is +oo or not given by "
+                                          "its closed form, and this proof says nothing")
+                return f"{shown}: proved where {conditions_text(self.conditions)} ({how} there; {beyond})"
+            if self.where:
+                return f"{shown}: proved for {conditions_text(self.where)}, as the claim states ({how})"
             return f"{shown}: proved ({how})"
         if self.holds is False:
-            return f"{shown}: false; counterexample {self.counterexample}"
+            why = f" ({self.outside})" if self.outside else ""
+            return f"{shown}: false; counterexample {self.counterexample}{why}"
         ev = self.evidence
         why = f"{self.reason}; " if self.reason else "no proof; "
         if ev.points == 0:
