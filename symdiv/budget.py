@@ -19,6 +19,7 @@ returning its fallback, so that caches do not keep a result that a fresh budget 
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import select
@@ -29,7 +30,35 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import sympy as sp
+
+_UNEVALUATED: dict[type, type] = {}
+
+
+def _as_built(cls: type) -> type:
+    """A stand-in for the SymPy class ``cls`` whose construction does not evaluate."""
+    if cls not in _UNEVALUATED:
+        def new(_: type, *args: object) -> object:
+            return cls(*args, evaluate=False)  # type: ignore[call-arg]
+
+        _UNEVALUATED[cls] = type(f"Unevaluated{cls.__name__}", (), {"__new__": new})
+    return _UNEVALUATED[cls]
+
+
+class _AsBuilt(pickle.Unpickler):
+    """Unpickles a child's result as the child built it. Unpickling calls each SymPy constructor
+    again, and an evaluating function or power would redo the work the child kept unevaluated
+    (digamma(10**300) as a harmonic number, 3**(10**300)): a hang outside any budget. Functions
+    and powers are rebuilt unevaluated (their arguments are already what the child had); sums and
+    products are rebuilt as usual, so expressions stay canonical."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        cls = super().find_class(module, name)
+        if isinstance(cls, type) and issubclass(cls, (sp.Function, sp.Pow)) and not issubclass(cls, sp.Lambda):
+            return _as_built(cls)
+        return cls
 
 __all__ = ["within_budget", "set_budget", "budget", "settings", "OutOfBudget", "BudgetSpent", "shared_budget",
            "own_budget"]
@@ -190,7 +219,7 @@ def within_budget(work: Callable[[], T], fallback: Callable[[BaseException | Non
     if reason is not None:
         return fallback(reason)
     try:
-        ok, value = pickle.loads(b"".join(chunks))
+        ok, value = _AsBuilt(io.BytesIO(b"".join(chunks))).load()
     except Exception as exc:  # the child died (memory cap) or sent nothing
         return fallback(OutOfBudget(f"the attempt failed ({type(exc).__name__})"))
     return value if ok else fallback(value)

@@ -81,6 +81,14 @@ def _term_function(k: sp.Symbol, body: sp.Expr) -> Callable[[Any], Any]:
     return term
 
 
+#: a series whose terms hold numbers of more digits than this has no value here (its largest terms
+#: lie near k = 1e40 and beyond: no summation reaches them, and a partial sum would be wrong)
+_SERIES_DIGITS = 40
+
+#: how far (in terms) the search for a series' largest terms may double; beyond, no value is given
+_MAX_STEP = 10**15
+
+
 def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> Any:
     """sum_{k=lo}^{hi} term(k) (lo an int or -mpmath.inf, hi an int or mpmath.inf) for terms of one
     sign, to ``dps`` digits: from the largest term outward until the terms are negligible."""
@@ -107,8 +115,10 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
             elif v < best * eps and k > best_k:
                 break
             step *= 2
-            if step > 10**15:
-                break
+            if step > _MAX_STEP:
+                if best_k == k:  # the terms still grow (a Poisson mean of 1e30): no value, not a wrong one
+                    raise ArithmeticError("the largest terms of the series lie beyond k = 10^15")
+                break  # a heavy tail (1/k^2): the walk and Euler-Maclaurin take it from the peak
         # refine the peak by golden-section-like local search on integers
         left, right = max(lo, best_k - step // 2), best_k + step // 2 if last is None else min(last, best_k + step // 2)
         while right - left > 2:
@@ -297,8 +307,15 @@ class ExplicitSum(sp.Sum):
             return None
         dps = prec_to_dps(prec)
         term = _term_function(k, self.function)
+        # digits the terms lose to large parameters (k log(lam) - lam at lam = 1e30 cancels 30 digits)
+        extra = max((len(str(abs(a.p))) + len(str(a.q)) for a in self.function.atoms(sp.Rational)), default=0)
+        extra += max((int(mpmath.log10(abs(f._mpf_ and mpmath.mpf(f._mpf_)) + 1)) for f in self.function.atoms(sp.Float)),
+                     default=0)
+        if extra > _SERIES_DIGITS:  # a Poisson mean of 1e300: the largest terms lie beyond any summation
+            return None
+        work = dps + max(0, extra - 10)
         value = _bounded(self, dps, lambda: sum_series(term, -mpmath.inf if lo == -sp.oo else int(lo),
-                                                       mpmath.inf if hi == sp.oo else int(hi), dps))
+                                                       mpmath.inf if hi == sp.oo else int(hi), work))
         return None if value is None else sp.Float(value, dps)
 
 

@@ -45,8 +45,19 @@ def _common_variable(P: Family, Q: Family) -> sp.Basic:
     return P.variable
 
 
-def _unevaluated_log(density: sp.Expr) -> sp.Expr:
-    return sp.log(density, evaluate=False)
+#: a number parameter beyond this size makes the shown density unevaluated: Gamma(10^300, 3)'s
+#: 3**(10**300) would otherwise be computed exactly (a hang outside any budget)
+_HUGE_PARAMETER = 10**4
+
+
+def _log_density_shown(P: Family, x: sp.Expr) -> sp.Expr:
+    """log p(x), unevaluated, as the definition step shows it."""
+    numbers = [a for v in P._values for item in (v if isinstance(v, tuple) else (v,))
+               if isinstance(item, sp.Basic) for a in item.atoms(sp.Rational)]
+    if any(abs(a.p) > _HUGE_PARAMETER * a.q or a.q > _HUGE_PARAMETER for a in numbers):
+        with sp.evaluate(False):
+            return sp.log(P.density(x), evaluate=False)
+    return sp.log(P.density(x), evaluate=False)
 
 
 def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, ...], definition: sp.Expr,
@@ -129,7 +140,7 @@ def strongest(conditions: tuple[sp.Basic, ...]) -> tuple[sp.Basic, ...]:
 def _entropy(P: Family) -> Derivation:
     x = P.variable
     integrand = (P.log_density(x),)
-    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_unevaluated_log(P.density(x)), _P),
+    return _derive(Quantity.ENTROPY, P, P, integrand, -Expectation(_log_density_shown(P, x), _P),
                    "H(P) = -E_P[log p(X)]", -1)
 
 
@@ -137,7 +148,7 @@ def _entropy(P: Family) -> Derivation:
 def _cross_entropy(P: Family, Q: Family) -> Derivation:
     x = _common_variable(P, Q)
     integrand = (Q.log_density(x),)
-    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_unevaluated_log(Q.density(x)), _P),
+    return _derive(Quantity.CROSS_ENTROPY, P, Q, integrand, -Expectation(_log_density_shown(Q, x), _P),
                    "H(P, Q) = -E_P[log q(X)]", -1)
 
 
@@ -145,7 +156,7 @@ def _cross_entropy(P: Family, Q: Family) -> Derivation:
 def _kl_divergence(P: Family, Q: Family) -> Derivation:
     x = _common_variable(P, Q)
     integrand = (P.log_density(x), -Q.log_density(x))
-    definition = Expectation(_unevaluated_log(P.density(x)) - _unevaluated_log(Q.density(x)), _P)
+    definition = Expectation(_log_density_shown(P, x) - _log_density_shown(Q, x), _P)
     return _derive(Quantity.KL_DIVERGENCE, P, Q, integrand, definition,
                    "KL(P || Q) = E_P[log p(X) - log q(X)]", 1)
 

@@ -483,3 +483,34 @@ def test_symbolic_closed_forms_hold_at_every_point(P, Q, point) -> None:
     truth = _quad_kl_of(P.at({s: subs[s] for s in P.free_symbols if s in subs}),
                         Q.at({s: subs[s] for s in Q.free_symbols if s in subs}))
     assert value.is_real and close(value, truth, rel=mpmath.mpf(10) ** -20), (value, truth)
+
+
+# ---------------------------------------------------------------- huge parameters: bounded time, right or no value
+def test_huge_shapes_answer_quickly_and_right() -> None:
+    """entropy(Gamma(1e300, 1)) hung: the budgeted child kept digamma(10^300) unevaluated, and
+    unpickling its result in the parent evaluated it as a harmonic number; KL(Gamma(1e300, 1) ||
+    Gamma(2e300, 3)) hung building 3**(10**300) for the definition step."""
+    start = time.monotonic()
+    h = sd.entropy(sd.Gamma(1e300, 1))
+    k = sd.kl_divergence(sd.Gamma(1e300, 1), sd.Gamma(2e300, 3))
+    assert time.monotonic() - start < 30
+    with mpmath.workdps(400):
+        a = mpmath.mpf(10) ** 300
+        truth_h = a + mpmath.loggamma(a) + (1 - a) * mpmath.digamma(a)
+        b = 2 * a
+        truth_k = ((a - b) * mpmath.digamma(a) - mpmath.loggamma(a) + mpmath.loggamma(b)
+                   + b * (mpmath.log(1) - mpmath.log(3)) + a * (3 - 1))
+        assert close(h.expr, truth_h, rel=mpmath.mpf(10) ** -13)
+        assert close(k.expr, truth_k, rel=mpmath.mpf(10) ** -13)
+
+
+@pytest.mark.parametrize("lam", [10**300, 10**45])
+def test_a_series_out_of_reach_has_no_value_rather_than_a_wrong_one(lam) -> None:
+    """entropy(Poisson(1e300)) evaluated to -6.9e302 (the true value is 346.8): the search for
+    the largest terms stopped at k = 10^15 and summed negligible terms. Now the series keeps no
+    value: sympy.N leaves it explicit."""
+    d = sd.entropy(sd.Poisson(lam))
+    start = time.monotonic()
+    value = sp.N(d.expr)
+    assert time.monotonic() - start < 10
+    assert value.has(sp.Sum) and not d.is_complete
