@@ -332,10 +332,13 @@ def sample_scalars(family: Family, g: sp.Expr, seed: int = 0) -> dict[sp.Symbol,
     return {k: v for k, v in sample_point(family, g, seed).items() if isinstance(k, sp.Symbol)}
 
 
-def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
+def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0, condition: sp.Basic = sp.true) -> bool:
     """Whether ``value`` (a candidate for E[g(X)]) matches quadrature/summation of the definition at
-    a random valid point of the family's parameters (at the family itself when it has none)."""
-    point = sample_point(family, g, seed)
+    a random valid point of the family's parameters (at the family itself when it has none) where
+    ``condition`` holds."""
+    point = sample_point(family, g, seed) if condition is sp.true else _point_where(family, g, condition, True)
+    if point is None:
+        return False
     numeric = family.at(point) if point else family
     scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
     with mpmath.workdps(30):
@@ -349,19 +352,84 @@ def _agrees(family: Family, g: sp.Expr, value: sp.Expr, seed: int = 0) -> bool:
         return bool(abs(mpmath.mpf(sp.Float(re, 30)._mpf_) - exact) <= _SELF_CHECK_TOL * max(1, abs(exact)))
 
 
-def _integrated(family: Family, g: sp.Expr, integral: sp.Integral) -> tuple[sp.Expr, str]:
-    """Integrate (in the budgeted child) and confirm the result numerically before it is used."""
-    value = sp.Integral(*integral.args).doit(conds="none")
+def _integrated(family: Family, g: sp.Expr, integral: sp.Integral) -> tuple[sp.Expr, str, sp.Basic]:
+    """Integrate (in the budgeted child) and confirm the result numerically before it is used.
+
+    SymPy's convergence condition is kept (``conds="none"`` dropped it: E[X] of a log-logistic
+    with symbolic shape b came back as pi/(b sin(pi/b)), finite for every b, where the truth is +oo
+    for b <= 1). A condition that is not True for the family's domain is simplified, then
+    confirmed: the value must match quadrature where it holds and the integral must provably
+    diverge where it fails; otherwise the integral stays explicit."""
+    result = sp.integrate(integral.function, *integral.limits, conds="separate")
+    value, cond = result if isinstance(result, tuple) else (result, sp.true)
     if value.has(sp.Integral, sp.nan, sp.zoo):
-        return integral, "unevaluated"
+        return integral, "unevaluated", sp.true
+    cond = _parameter_condition(cond, family, g)
+    if cond is None:
+        return integral, "unevaluated", sp.true
     # erfc(i z) = 1 - i erfi(z): i that cancels is removed; any other (exp_polar(i pi) of SymPy's
     # branches, which tidy resolves) is judged by the numeric check below (a non-real value fails it)
     real = real_form(value)
     value = erfc_form(value if real is None else real)
+    if cond is not sp.true and not _diverges_outside(family, g, integral, cond):
+        return integral, "unevaluated", sp.true
     # quadrature cannot see a point mass: a delta's integral is SymPy's exact sifting, unchecked
-    if not g.has(sp.DiracDelta) and not _agrees(family, g, value):
-        return integral, "unevaluated"
-    return value, "integral"
+    if not g.has(sp.DiracDelta) and not _agrees(family, g, value, condition=cond):
+        return integral, "unevaluated", sp.true
+    return value, "integral", cond
+
+
+def _parameter_condition(cond: sp.Basic, family: Family, g: sp.Expr) -> sp.Basic | None:
+    """SymPy's convergence condition in the family's parameters, simplified under their domains
+    (``(b + 1)/b < 2`` -> ``b > 1``); None when it is not a plain condition on real parameters."""
+    if cond is sp.true or cond is True:
+        return sp.true
+    if cond is sp.false or cond is False:
+        return None
+    if cond.has(sp.arg, sp.Abs, sp.periodic_argument, sp.polar_lift, sp.exp_polar, sp.I, sp.Ne):
+        return None
+    symbols = cond.free_symbols
+    if not symbols <= (set(family.free_symbols) | g.free_symbols) - {X}:
+        return None
+    if len(symbols) == 1 and isinstance(cond, sp.core.relational.Relational):
+        (s,) = symbols
+        try:
+            solved = sp.solve_univariate_inequality(cond, s, relational=False)
+            domain = sp.Interval.open(0, sp.oo) if s.is_positive else sp.Reals
+            region = solved.intersect(domain)
+        except (NotImplementedError, ValueError, TypeError):
+            return cond
+        if region == domain:
+            return sp.true
+        if region is sp.S.EmptySet:
+            return None
+        if isinstance(region, sp.Interval) and region.sup == domain.sup:
+            return sp.Gt(s, region.inf) if region.left_open else sp.Ge(s, region.inf)
+        if isinstance(region, sp.Interval) and region.inf == domain.inf:
+            return sp.Lt(s, region.sup) if region.right_open else sp.Le(s, region.sup)
+    return cond
+
+
+def _point_where(family: Family, g: sp.Expr, condition: sp.Basic, holds: bool) -> dict[Any, Any] | None:
+    """A sampled valid parameter point at which ``condition`` is (``holds``) or is not true."""
+    for seed in range(40):
+        point = sample_point(family, g, seed)
+        scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+        if (condition.xreplace(scalars) is sp.true) is holds:
+            return point
+    return None
+
+
+def _diverges_outside(family: Family, g: sp.Expr, integral: sp.Integral, condition: sp.Basic) -> bool:
+    """Whether the integral provably diverges at a valid point where ``condition`` fails: then the
+    condition can carry the rule "+oo where it fails". No such point found: not confirmed."""
+    point = _point_where(family, g, condition, False)
+    if point is None:
+        return False
+    scalars = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+    (t, lo, hi), = integral.limits
+    term = integral.function.xreplace(scalars)
+    return why_divergent(term, t, lo.xreplace(scalars), hi.xreplace(scalars), {}) is not None
 
 
 def _explicit_integral(family: Family, g: sp.Expr, supp: RealInterval) -> ExplicitIntegral:
@@ -377,9 +445,9 @@ def _derive_expectation(family: Family, g: sp.Expr) -> ExpectationValue:
     provably diverges (:func:`symdiv.divergence.why_divergent`), the expectation does not exist
     (condition False, with the reason).
     """
-    value, how = _derive_value(family, g)
+    value, how, condition = _derive_value(family, g)
     if how != "unevaluated" or not isinstance(value, (sp.Integral, sp.Sum)) or len(value.limits) != 1:
-        return ExpectationValue(value, how)
+        return ExpectationValue(value, how, condition)
     t, lo, hi = value.limits[0]
     reason = why_divergent(value.function, t, lo, hi, sample_scalars(family, g), discrete=isinstance(value, sp.Sum))
     if reason is None:
@@ -388,12 +456,12 @@ def _derive_expectation(family: Family, g: sp.Expr) -> ExpectationValue:
     return ExpectationValue(value, how, sp.false, f"the {kind} {sp.sstr(value)} does not converge: {reason}")
 
 
-def _derive_value(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
+def _derive_value(family: Family, g: sp.Expr) -> tuple[sp.Expr, str, sp.Basic]:
     supp = family.support()
     atoms = supp.values if isinstance(supp, FiniteAtoms) else (
         supp.atoms() if isinstance(supp, IntegerRange) else None)
     if atoms is not None:
-        return sp.Add(*(g.subs(X, a) * family.density(sp.Integer(a)) for a in atoms)), "sum"
+        return sp.Add(*(g.subs(X, a) * family.density(sp.Integer(a)) for a in atoms)), "sum", sp.true
     if isinstance(supp, IntegerRange):
         # an infinite or symbolic-length series: kept exact and explicit (SymPy's summation of
         # log k! series can run for minutes and finds no closed form); moments come from tables
@@ -401,7 +469,7 @@ def _derive_value(family: Family, g: sp.Expr) -> tuple[sp.Expr, str]:
         density = family.density(X)
         if has_huge_numbers(density):  # (2/3)**(10**12 - k): SymPy would multiply out 3**(10**12)
             density = sp.exp(family.log_density(X))
-        return ExplicitSum((g * density).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated"
+        return ExplicitSum((g * density).subs(X, k), (k, supp.lo, supp.hi)), "unevaluated", sp.true
     assert isinstance(supp, RealInterval)
     integral = _explicit_integral(family, g, supp)
-    return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated"))
+    return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated", sp.true))

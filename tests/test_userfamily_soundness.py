@@ -565,3 +565,19 @@ def test_convergent_expectations_of_user_families_stay_finite() -> None:
     assert d.expr != sp.oo and abs(float(sp.N(d.expr)) - float(mpmath.log(mpmath.mpf(9) / 8))) < 1e-12
     z = sd.kl_divergence(Z(3), sd.Geometric(R(1, 2)))
     assert z.expr != sp.oo and sp.N(z.expr).is_Float
+
+
+def test_a_moment_that_exists_only_for_some_shapes_carries_its_condition() -> None:
+    """E[X] of a log-logistic with symbolic shape b was pi/(b sin(pi/b)) with SymPy's convergence
+    condition dropped: KL(LogLogistic(1, b) || Exponential(1)) was finite for every b, and at
+    b = 2/3 the formula gave -2.3 where the truth is +oo. The condition b > 1 is now derived,
+    confirmed (the integral diverges where it fails) and stated."""
+    x = sp.Symbol("x", positive=True)
+    a, b = sp.symbols("a b", positive=True)
+    log_logistic = sd.Family.from_density((b / a) * (x / a) ** (b - 1) / (1 + (x / a) ** b) ** 2, x,
+                                          {a: sd.Positive, b: sd.Positive}, (0, sp.oo), "LogLogistic")
+    d = sd.kl_divergence(log_logistic(1, "b"), sd.Exponential(1))
+    shape = next(iter(d.P.free_symbols))
+    assert d.conditions == (sp.Gt(shape, 1),)
+    assert "otherwise +oo" in str(d)
+    assert sd.kl_divergence(log_logistic(1, sp.Rational(2, 3)), sd.Exponential(1)).expr == sp.oo
