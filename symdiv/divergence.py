@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy as sp
 
-from .budget import BudgetSpent, within_budget
+from .budget import BudgetSpent, own_budget, within_budget
 from .explicit import safe_lambdify
 
 if TYPE_CHECKING:
@@ -134,7 +134,8 @@ def explicit_parts_converge(P: Family, expr: sp.Expr, sampled: bool = True) -> b
             continue
         if obj.free_symbols and not sampled:
             return False
-        number = sp.N(obj.xreplace(sample_scalars(P, obj)))
+        with own_budget():  # a value, not an integration attempt: not cut short by the derivation's spent budget
+            number = sp.N(obj.xreplace(sample_scalars(P, obj)))
         if not (number.is_Float and number.is_finite):
             return False
     return True
