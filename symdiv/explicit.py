@@ -27,8 +27,8 @@ from sympy.core.relational import Relational
 
 from .budget import BudgetSpent, settings, within_budget
 
-__all__ = ["ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES", "safe_lambdify",
-           "has_huge_numbers"]
+__all__ = ["lambdify", "ExplicitIntegral", "ExplicitSum", "sum_series", "integrate_numeric", "SAFE_MODULES",
+           "safe_lambdify", "has_huge_numbers"]
 
 #: the widest window of terms summed one by one; wider ones go to Euler-Maclaurin
 MAX_TERMS = 20000
@@ -55,6 +55,20 @@ _OPAQUE_NAMES = {"symdiv_binomial": mpmath.binomial, "symdiv_factorial": mpmath.
                  "symdiv_power": mpmath.power, "exp": _safe_exp}
 
 
+def lambdify(args: Any, expr: Any, modules: Any = "mpmath") -> Callable[..., Any]:
+    """``sympy.lambdify`` that prints sums in the order their terms are stored: SymPy's printer
+    sorts the terms of every Add (a Categorical with K = 1000 spent seconds sorting 2000-term sums
+    only to print them), and the order of a sum does not change its value."""
+    from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
+
+    spaces = modules if isinstance(modules, list) else [modules]
+    user_functions = {k: k for m in reversed(spaces) if isinstance(m, dict) for k in m}
+    printer_class = MpmathPrinter if "mpmath" in spaces else PythonCodePrinter
+    printer = printer_class({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                             "user_functions": user_functions, "order": "none"})
+    return sp.lambdify(args, expr, modules=modules, printer=printer)
+
+
 def safe_lambdify(args: Any, body: sp.Expr) -> Callable[..., Any]:
     """``sympy.lambdify`` to mpmath with no exact SymPy work on the way: binomial, factorial and
     powers of numbers become opaque calls to mpmath's, all at once (SymPy's printer rewrites
@@ -68,7 +82,7 @@ def safe_lambdify(args: Any, body: sp.Expr) -> Callable[..., Any]:
             opaque[f] = _FACTORIAL(*f.args)
         elif f.base.is_number and not f.exp.is_number:
             opaque[f] = _POWER(f.base, f.exp)
-    return sp.lambdify(args, body.xreplace(opaque) if opaque else body, modules=[_OPAQUE_NAMES, "mpmath"])
+    return lambdify(args, body.xreplace(opaque) if opaque else body, modules=[_OPAQUE_NAMES, "mpmath"])
 
 
 def _term_function(k: sp.Symbol, body: sp.Expr) -> Callable[[Any], Any]:
@@ -309,7 +323,7 @@ class ExplicitSum(sp.Sum):
         term = _term_function(k, self.function)
         # digits the terms lose to large parameters (k log(lam) - lam at lam = 1e30 cancels 30 digits)
         extra = max((len(str(abs(a.p))) + len(str(a.q)) for a in self.function.atoms(sp.Rational)), default=0)
-        extra += max((int(mpmath.log10(abs(f._mpf_ and mpmath.mpf(f._mpf_)) + 1)) for f in self.function.atoms(sp.Float)),
+        extra += max((int(mpmath.log10(abs(mpmath.mpf(f._mpf_)) + 1)) for f in self.function.atoms(sp.Float)),
                      default=0)
         if extra > _SERIES_DIGITS:  # a Poisson mean of 1e300: the largest terms lie beyond any summation
             return None

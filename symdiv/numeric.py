@@ -9,7 +9,7 @@ import mpmath
 import sympy as sp
 
 from .derivation import Expectation
-from .explicit import safe_lambdify, sum_series
+from .explicit import lambdify, safe_lambdify, sum_series
 
 __all__ = ["substitute", "evaluate", "Evaluator", "certain_decimal"]
 
@@ -138,7 +138,7 @@ class Evaluator:
         self.expr, self.family, self.dps = sp.sympify(expr), family, dps
         general = self.expr.has(sp.Sum, sp.Indexed, Expectation, sp.MatrixExpr, sp.oo, -sp.oo, sp.zoo)
         self.symbols = sorted(self.expr.free_symbols, key=sp.default_sort_key)
-        self._f = None if general else sp.lambdify(self.symbols, self.expr, modules="mpmath")
+        self._f = None if general else lambdify(self.symbols, self.expr, modules="mpmath")
 
     def __call__(self, point: Mapping[Any, Any]) -> mpmath.mpf:
         if self._f is None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import sympy as sp
 
+from .explicit import lambdify
 from .family import Family
 from .numeric import substitute
 
@@ -36,7 +37,7 @@ def _compiled(conditions: tuple[sp.Basic, ...]) -> tuple[list[tuple], list[sp.Sy
         else:
             other.append(c)
     symbols = sorted(set().union(*(c.free_symbols for c in other)), key=sp.default_sort_key) if other else []
-    f = sp.lambdify(symbols, [c.lhs - c.rhs for c in other], modules=[{}, "math"]) if other else None
+    f = lambdify(symbols, [c.lhs - c.rhs for c in other], modules=[{}, "math"]) if other else None
     return simple, symbols, f, [_COMPARE[type(c)] for c in other]
 
 

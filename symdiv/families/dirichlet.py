@@ -15,6 +15,7 @@ import sympy as sp
 
 from ..domains import Positive, to_expr
 from ..errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
+from ..explicit import lambdify
 from ..family import XV, Parameter, Point
 from ..support import SimplexSupport
 from ..symbols import EngineSymbol
@@ -131,7 +132,7 @@ class Dirichlet(VectorFamily):
         xs = sp.symbols(f"u0:{k}")
         body = resolve(g * self.density(XV)).replace(
             lambda e: isinstance(e, sp.Indexed) and e.base == XV, lambda e: xs[int(e.indices[0])])
-        f = sp.lambdify(xs, body, modules="mpmath")
+        f = lambdify(xs, body, modules="mpmath")
         with mpmath.workdps(dps + 10):
             if k == 2:
                 return mpmath.quad(lambda u: f(u, 1 - u), [0, mpmath.mpf(1) / 2, 1])

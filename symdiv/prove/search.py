@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..derivation import Expectation
 from ..errors import UnsupportedError
+from ..explicit import lambdify
 from ..family import Family
 from ..numeric import Evaluator, evaluate, substitute
 from ..parse import MAX_EXP_ARGUMENT, MAX_EXPONENT_VALUE
@@ -74,7 +75,7 @@ class _Guard:
                         seen.add(quantity)
                         symbols = tuple(sorted(quantity.free_symbols, key=sp.default_sort_key))
                         try:
-                            f = sp.lambdify(symbols, quantity, modules="mpmath")
+                            f = lambdify(symbols, quantity, modules="mpmath")
                         except Exception:  # noqa: BLE001 - not printable for mpmath: the evaluation will fail too
                             continue
                         self.checks.append((symbols, f, bound))
