@@ -36,12 +36,20 @@ _HUGE = mpmath.mpf(10) ** 100
 _HUGE_BITS = int(mpmath.mpf(10) ** 100 / mpmath.ln2)
 
 
+#: how many times _safe_exp has saturated upward: a value computed through such an exp is not the
+#: function's (e^(2x) e^(2x - e^(2x)) at x = 10^160 is a saturated huge times a saturated tiny = 2).
+#: Saturating downward only makes a product of positive factors larger than the true value.
+_SATURATED = [0]
+
+
 def _safe_exp(z: Any) -> Any:
     """exp(z), exactly up to |z| = 10^100 (mpmath then needs ~330 extra bits, cheap); beyond, e^(+-10^100):
     exp(z) is then below 10^(-10^99) or above 10^(10^99), and computing it would ask mpmath for
     e to |z| bits (a Gumbel's exp(-exp(-x)) at x = -10^40 hangs otherwise)."""
     if isinstance(z, mpmath.mpc) or not mpmath.isfinite(z) or abs(z) <= _HUGE:
         return mpmath.exp(z)
+    if z > 0:
+        _SATURATED[0] += 1
     # 2^(+-10^100 / log 2): still 0 < . < oo, so log(exp(z)) stays finite and 0 * log 0 is not nan
     return mpmath.ldexp(mpmath.mpf(1), _HUGE_BITS if z > 0 else -_HUGE_BITS)
 
@@ -244,21 +252,27 @@ def _tail_decays(g: Callable[[Any], Any], side: int, exponents: tuple[int, ...] 
     """A necessary condition for int^{+-oo} g to converge, checked before quadrature (which can
     return a finite number for a divergent integral): |x|^1.05 |g(x)| does not grow along
     |x| = 10^40, 10^80, 10^160, 10^320. Tails of exp(-x) or x^-2 pass; 1/x, 1/(x log x) and
-    1/(x log(x)^2) fail (the last converges, but too slowly for a reliable value)."""
+    1/(x log(x)^2) fail (the last converges, but too slowly for a reliable value). Points where an
+    exp saturated upward (see :func:`_safe_exp`) are skipped; at least one must remain."""
     last = mpmath.inf
+    reliable = 0
     for e in exponents:
         x = side * mpmath.mpf(10) ** e
+        saturated = _SATURATED[0]
         try:
             size = abs(mpmath.mpmathify(g(x)))
         except (ArithmeticError, ValueError, TypeError):
             return False
-        if size < _NEGLIGIBLE:  # decayed (exp(-huge) saturates at a floor, see _safe_exp)
+        if _SATURATED[0] != saturated:  # an exp saturated upward on the way: not the function's value here
+            continue
+        reliable += 1
+        if size < _NEGLIGIBLE:  # decayed
             continue
         v = size * abs(x) ** mpmath.mpf("1.05")
         if not mpmath.isfinite(v) or v > last * (1 + mpmath.mpf(10) ** -6):
             return False
         last = v
-    return True
+    return reliable > 0
 
 
 def kinks_of(body: sp.Expr, x: sp.Symbol) -> tuple[Any, ...]:
