@@ -21,7 +21,7 @@ imported only when code is generated).
 
 from .api import codegen, to_function
 from .backends import BACKENDS, LANGUAGES
-from .nodes import Erfcx, LogGamma, OrInf, Quot, XLog1PY, XLogY, plain
+from .nodes import DigammaRem, Erfcx, LogGamma, LogGammaRem, OrInf, Quot, XLog1PY, XLogRatio1P, XLogY, plain
 from .rewrite import stable_form
 from .runtime import digamma, erfcx, gammaln, xlog1py, xlogy
 from .signature import function_name, parameter_names
@@ -34,6 +34,9 @@ __all__ = [
     "Quot",
     "OrInf",
     "LogGamma",
+    "LogGammaRem",
+    "DigammaRem",
+    "XLogRatio1P",
     "Erfcx",
     "stable_form",
     "plain",

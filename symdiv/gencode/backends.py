@@ -71,13 +71,14 @@ def _numpy_namespace() -> dict[str, Any]:
     except ImportError:
         special = None
     ns.update(xlogy=runtime.xlogy, xlog1py=runtime.xlog1py,  # numpy's log plus a fix-up: faster than scipy's xlogy
-              logratio=runtime.logratio, xlogratio=runtime.xlogratio)
+              logratio=runtime.logratio, xlogratio=runtime.xlogratio, xlogratio1p=runtime.xlogratio1p)
     if special is not None:
         ns.update(digamma=special.digamma, gammaln=special.gammaln, gamma=special.gamma, erf=special.erf,
                   erfc=special.erfc, erfcx=special.erfcx)
     else:
         ns.update(digamma=runtime.digamma, gammaln=runtime.gammaln, gamma=runtime.gamma,
                   erf=runtime.vectorized(math.erf), erfc=runtime.vectorized(math.erfc), erfcx=runtime.erfcx)
+    ns.update(runtime.stirling_rests(np, ns["gammaln"], ns["digamma"]))
     return ns
 
 
@@ -88,8 +89,8 @@ def _mpmath_namespace() -> dict[str, Any]:
 
 
 def _ratio_helpers(xp: Any) -> dict[str, Any]:
-    """``symdiv_logratio`` / ``symdiv_xlogratio`` for an array module ``xp`` (torch, jax.numpy):
-    log(a/b), and log(a) - log(b) where a/b leaves the normal numbers of the dtype (float32 already
+    """``symdiv_logratio`` / ``symdiv_xlogratio`` / ``symdiv_xlogratio1p`` for an array module ``xp``
+    (torch, jax.numpy): log(a/b), and log(a) - log(b) where a/b leaves the normal numbers of the dtype (float32 already
     at a ratio of 1e-38)."""
 
     def logratio(a: Any, b: Any) -> Any:
@@ -101,18 +102,31 @@ def _ratio_helpers(xp: Any) -> dict[str, Any]:
         r = logratio(a, b)
         return xp.where(x == 0, xp.zeros_like(r), x * r)
 
-    return {"symdiv_logratio": logratio, "symdiv_xlogratio": xlogratio}
+    def xlogratio1p(x: Any, d: Any, a: Any, b: Any) -> Any:  # see runtime.xlogratio1p
+        r = d / b
+        lr = xp.where((r >= -0.5) & (r <= 1.0), xp.log1p(r), logratio(a, b))
+        return xp.where(x == 0, xp.zeros_like(lr), x * lr)
+
+    return {"symdiv_logratio": logratio, "symdiv_xlogratio": xlogratio, "symdiv_xlogratio1p": xlogratio1p}
 
 
 def _torch_namespace() -> dict[str, Any]:
     torch = _import("torch", "torch")
-    return {"torch": torch, "gamma": lambda x: torch.exp(torch.lgamma(x)),
-            **_ratio_helpers(torch)}
+    rests = runtime.stirling_rests(torch, lambda x: torch.lgamma(x), lambda x: torch.special.digamma(x))
+    return {"torch": torch, "gamma": lambda x: torch.exp(torch.lgamma(x)), **_ratio_helpers(torch),
+            **_prefixed(rests)}
 
 
 def _jax_namespace() -> dict[str, Any]:
     jnp = _import("jax", "jax.numpy")
-    return {"jnp": jnp, "jss": _import("jax", "jax.scipy.special"), **_ratio_helpers(jnp)}
+    jss = _import("jax", "jax.scipy.special")
+    rests = runtime.stirling_rests(jnp, lambda x: jss.gammaln(x), lambda x: jss.digamma(x))
+    return {"jnp": jnp, "jss": jss, **_ratio_helpers(jnp), **_prefixed(rests)}
+
+
+def _prefixed(helpers: Mapping[str, Any]) -> dict[str, Any]:
+    """Helpers under the names that the torch and jax printers call (``symdiv_`` + name)."""
+    return {f"symdiv_{name}": f for name, f in helpers.items()}
 
 
 # ---------------------------------------------------------------------- arguments
@@ -183,8 +197,10 @@ def _evaluate_float(core: Callable[..., Any], values: list[Any], plan: Plan) -> 
         raise UnsupportedError(f"{plan.name}{tuple(values)}: an intermediate value overflows double precision; "
                                "backend='mpmath' computes it") from None
     except (ValueError, ZeroDivisionError) as e:
-        raise UnsupportedError(f"{plan.name}{tuple(values)}: {e} (arguments outside the parameters' domains?); "
-                               "backend='numpy' returns nan there") from None
+        raise UnsupportedError(f"{plan.name}{tuple(values)}: {e} in a term of the closed form: the arguments are "
+                               "outside the parameters' domains (backend='numpy' returns nan there), or the term "
+                               "is a limit there that the generated code does not take (a bug: please report "
+                               "it)") from None
 
 
 def _evaluate_mpmath(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:

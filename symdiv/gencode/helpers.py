@@ -55,6 +55,8 @@ ERFCX_SERIES = tuple(Fraction(math.prod(range(1, 2 * k, 2))) for k in range(12))
 #: a little further out, at -26.64)
 ERFCX_OVERFLOW = 26.63
 SQRT_PI = math.sqrt(math.pi)
+#: log(2 pi)/2, the constant of Stirling's series
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def alternating(f: Any, coeffs: Sequence[Fraction]) -> Any:
@@ -105,6 +107,7 @@ def _render(template: str, width: int, c: bool = False) -> str:
     continued under the right-hand side of its assignment."""
     text = Template(template).substitute(
         series_digamma=_series_text(DIGAMMA_SERIES, c), series_erfcx=_series_text(ERFCX_SERIES, c),
+        series_gammaln=_series_text(GAMMALN_SERIES, c), half_log_2pi=repr(HALF_LOG_2PI),
         shift=DIGAMMA_SHIFT, asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI),
         tiny=repr(sys.float_info.min), huge=repr(sys.float_info.max))
     lines = []
@@ -154,6 +157,15 @@ def xlogratio(x, a, b):
         return 0.0
     return x * -math.inf if a == 0 else x * logratio(a, b)
 ''',
+    "xlogratio1p": '''
+def xlogratio1p(x, d, a, b):
+    """x*log(a/b) with d = a - b computed exactly by the caller: x*log1p(d/b) where 1/2 <= a/b <= 2,
+    x*logratio(a, b) elsewhere (d/b rounds to -1 where a << b); 0 where x == 0."""
+    if x == 0:
+        return 0.0
+    r = d / b
+    return x * (math.log1p(r) if -0.5 <= r <= 1.0 else logratio(a, b))
+''',
     "digamma": '''
 def digamma(x):
     """psi(x): recurrence up to x >= $shift, then the asymptotic series; reflection for x < 0."""
@@ -169,6 +181,25 @@ def digamma(x):
     f = 1.0 / (x * x)
     series = f * ($series_digamma)
     return result + math.log(x) - 0.5 / x - series
+''',
+    "loggamma_rem": '''
+def loggamma_rem(x):
+    """lgamma(x) - ((x - 1/2)*log(x) - x + log(2*pi)/2) for x > 0: Stirling's series from $shift on
+    (about 1/(12 x), no cancellation), the difference below."""
+    if x < $shift.0:
+        return math.lgamma(x) - (x - 0.5) * math.log(x) + x - $half_log_2pi
+    s = 1.0 / x
+    f = s * s
+    return s * ($series_gammaln)
+''',
+    "digamma_rem": '''
+def digamma_rem(x):
+    """log(x) - psi(x) for x > 0: the asymptotic series from $shift on (about 1/(2 x), no
+    cancellation), the difference below."""
+    if x < $shift.0:
+        return math.log(x) - digamma(x)
+    f = 1.0 / (x * x)
+    return 0.5 / x + f * ($series_digamma)
 ''',
     "erfcx": '''
 def erfcx(x):
@@ -191,6 +222,14 @@ MP_HELPERS = {
     "xlogy": "def xlogy(x, y):\n    return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)\n",
     "xlog1py": "def xlog1py(x, y):\n    return mpmath.mpf(0) if x == 0 else x * mpmath.log1p(y)\n",
     "erfcx": "def erfcx(x):\n    return mpmath.erfc(x) * mpmath.exp(x * x)\n",
+    "xlogratio1p": "def xlogratio1p(x, d, a, b):\n    r = d / b\n    if x == 0:\n        return mpmath.mpf(0)\n"
+                   "    return x * (mpmath.log1p(r) if -0.5 <= r <= 1 else mpmath.log(a / b))\n",
+    # the Stirling rests cancel terms of size x log x down to 1/x: twice as many more bits as x has
+    "loggamma_rem": "def loggamma_rem(x):\n    with mpmath.extraprec(2 * max(mpmath.mag(x), 0) + 10):\n"
+                    "        return +(mpmath.loggamma(x) - (x - 0.5) * mpmath.log(x) + x\n"
+                    "                 - mpmath.log(2 * mpmath.pi) / 2)\n",
+    "digamma_rem": "def digamma_rem(x):\n    with mpmath.extraprec(2 * max(mpmath.mag(x), 0) + 10):\n"
+                   "        return +(mpmath.log(x) - mpmath.digamma(x))\n",
 }
 
 #: C definitions (static functions) emitted into generated source when used
@@ -226,6 +265,17 @@ static double symdiv_xlogratio(double x, double a, double b)
     return x == 0.0 ? 0.0 : x * symdiv_logratio(a, b);
 }
 """,
+    "symdiv_xlogratio1p": """
+/* x*log(a/b) with d = a - b computed exactly by the caller: x*log1p(d/b) where 1/2 <= a/b <= 2,
+   x*symdiv_logratio(a, b) elsewhere (d/b rounds to -1 where a << b); 0 where x == 0 */
+static double symdiv_xlogratio1p(double x, double d, double a, double b)
+{
+    double r = d / b;
+    if (x == 0.0)
+        return 0.0;
+    return x * (r >= -0.5 && r <= 1.0 ? log1p(r) : symdiv_logratio(a, b));
+}
+""",
     "symdiv_digamma": """
 /* psi(x): recurrence up to x >= $shift, then the asymptotic series; reflection for x < 0 */
 static double symdiv_digamma(double x)
@@ -244,6 +294,31 @@ static double symdiv_digamma(double x)
     f = 1.0 / (x * x);
     series = f * ($series_digamma);
     return result + log(x) - 0.5 / x - series;
+}
+""",
+    "symdiv_loggamma_rem": """
+/* lgamma(x) - ((x - 1/2)*log(x) - x + log(2*pi)/2) for x > 0: Stirling's series from $shift on
+   (about 1/(12 x), no cancellation), the difference below */
+static double symdiv_loggamma_rem(double x)
+{
+    double s, f;
+    if (x < $shift.0)
+        return lgamma(x) - (x - 0.5) * log(x) + x - $half_log_2pi;
+    s = 1.0 / x;
+    f = s * s;
+    return s * ($series_gammaln);
+}
+""",
+    "symdiv_digamma_rem": """
+/* log(x) - psi(x) for x > 0: the asymptotic series from $shift on (about 1/(2 x), no
+   cancellation), the difference below */
+static double symdiv_digamma_rem(double x)
+{
+    double f;
+    if (x < $shift.0)
+        return log(x) - symdiv_digamma(x);
+    f = 1.0 / (x * x);
+    return 0.5 / x + f * ($series_digamma);
 }
 """,
     "symdiv_erfcx": """

@@ -37,6 +37,28 @@ class XLog1PY(sp.Function):
         return x * sp.log(1 + y)
 
 
+class XLogRatio1P(sp.Function):
+    """``x*log(a/b)`` with the difference ``d = a - b`` given as well: ``x*log1p(d/b)`` where a/b is
+    near 1 (Bernoulli KL at p ~ q, where 1 - p and 1 - q round), ``x*log(a/b)`` where it is not
+    (at p = 1 - 2**-53, q = 0.3, d/b rounds to -1 and log1p gave -inf; a = 1 - p is exact there).
+    0 where ``x = 0``."""
+
+    nargs = 4
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, d: sp.Expr, a: sp.Expr, b: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return x * sp.log(1 + d / b)
+
+
+class Group(sp.Function):
+    """``x``, a sum printed in parentheses so that it is evaluated before the terms around it:
+    (a_1 - a_2) + (b_1 - b_2), each difference exact where a_1 ~ a_2."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return x
+
+
 class LogGamma(sp.Function):
     """``log(Gamma(x))`` that never evaluates (SymPy's ``loggamma(n)`` becomes ``log(gamma(n))`` for
     integers ``n``, which would overflow again)."""
@@ -45,6 +67,32 @@ class LogGamma(sp.Function):
 
     def _eval_rewrite_as_log(self, x: sp.Expr, **kwargs: Any) -> sp.Expr:
         return sp.loggamma(x)
+
+
+def stirling(x: sp.Expr) -> sp.Expr:
+    """Stirling's approximation of log Gamma(x) without its series: (x - 1/2) log x - x + log(2 pi)/2."""
+    return (x - sp.S.Half) * sp.log(x) - x + sp.log(2 * sp.pi) / 2
+
+
+class LogGammaRem(sp.Function):
+    """``log Gamma(x) - stirling(x)``, the rest of Stirling's series (about 1/(12 x)): with it the
+    terms of size x log x of log-gamma functions cancel symbolically (Gamma entropy at shape 1e16,
+    log Beta(2, 1e200)) instead of in floating point."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return sp.loggamma(x) - stirling(x)
+
+
+class DigammaRem(sp.Function):
+    """``log(x) - digamma(x)`` (about 1/(2 x)): with it ``(1 - b)*digamma(b) + (a + b - 2)*digamma(a + b)``
+    becomes logs of ratios and small rests instead of a difference of terms of size b log b."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return sp.log(x) - sp.polygamma(0, x)
 
 
 class OrInf(sp.Function):
@@ -82,7 +130,8 @@ class Erfcx(sp.Function):
 
 
 def plain(expr: sp.Expr) -> sp.Expr:
-    """The rewritten expression with :class:`XLogY`, :class:`XLog1PY`, :class:`Quot`, :class:`Erfcx`,
+    """The rewritten expression with :class:`XLogY`, :class:`XLog1PY`, :class:`XLogRatio1P`, :class:`Quot`,
+    :class:`Group`, :class:`LogGammaRem`, :class:`DigammaRem`, :class:`Erfcx`,
     ``log1p`` and ``expm1`` written out again (for checking that the rewrite is an identity).
 
     >>> x = sp.Symbol("x", positive=True)
@@ -91,8 +140,13 @@ def plain(expr: sp.Expr) -> sp.Expr:
     """
     expr = expr.replace(lambda e: isinstance(e, OrInf), lambda e: sp.Piecewise((e.args[0], e.args[1]), (sp.oo, True)))
     return expr.replace(
-        lambda e: isinstance(e, (XLogY, XLog1PY, Quot, LogGamma, Erfcx, log1p, expm1)),
+        lambda e: isinstance(e, (XLogY, XLog1PY, XLogRatio1P, Quot, Group, LogGamma, LogGammaRem, DigammaRem, Erfcx,
+                                 log1p, expm1)),
         lambda e: (e.args[0] * sp.log(e.args[1]) if isinstance(e, XLogY)
+                   else e.args[0] if isinstance(e, Group)
+                   else sp.loggamma(e.args[0]) - stirling(e.args[0]) if isinstance(e, LogGammaRem)
+                   else sp.log(e.args[0]) - sp.polygamma(0, e.args[0]) if isinstance(e, DigammaRem)
+                   else e.args[0] * sp.log(1 + e.args[1] / e.args[3]) if isinstance(e, XLogRatio1P)
                    else sp.loggamma(e.args[0]) if isinstance(e, LogGamma)
                    else e.args[0] * sp.log(1 + e.args[1]) if isinstance(e, XLog1PY)
                    else e.args[0] / e.args[1] if isinstance(e, Quot)

@@ -76,6 +76,12 @@ class Printer:
     def _print_XLog1PY(self, e: sp.Expr) -> str:
         return self._fn("xlog1py", *e.args)
 
+    def _print_XLogRatio1P(self, e: sp.Expr) -> str:
+        return self._fn("xlogratio1p", *e.args)
+
+    def _print_Group(self, e: sp.Expr) -> str:
+        return f"({self._print(e.args[0])})"  # type: ignore[attr-defined]
+
     def _print_Quot(self, e: sp.Expr) -> str:
         a, b = e.args
         num = self.parenthesize(a, PRECEDENCE["Mul"])  # type: ignore[attr-defined]
@@ -104,6 +110,12 @@ class Printer:
         return self._fn("lgamma", *e.args)
 
     _print_LogGamma = _print_loggamma
+
+    def _print_LogGammaRem(self, e: sp.Expr) -> str:
+        return self._fn("loggamma_rem", *e.args)
+
+    def _print_DigammaRem(self, e: sp.Expr) -> str:
+        return self._fn("digamma_rem", *e.args)
 
     def _print_gamma(self, e: sp.Expr) -> str:
         return self._fn("gamma", *e.args)
@@ -184,11 +196,23 @@ class ArrayPrinter(Printer, SymPyNumPyPrinter):
                f"{self._print(hi)})"
 
 
-class NumpyPrinter(ArrayPrinter):
+class _TensorConstants:
+    """numpy, torch and jax: a constant such as sqrt(2), pi or log(2/pi) is printed as a float
+    literal (torch.sqrt(2) rejects a Python int, ``numpy`` is not in their namespace, and
+    numpy.log(2*numpy.pi) is a float64 scalar that turned float32 results into float64)."""
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Rational and expr.is_finite:
+            return _literal(expr)
+        return super()._print(expr, **kwargs)  # type: ignore[misc, no-any-return]
+
+
+class NumpyPrinter(_TensorConstants, ArrayPrinter):
     names: ClassVar[dict[str, str]] = {
         "log": "numpy.log", "log1p": "numpy.log1p", "exp": "numpy.exp", "expm1": "numpy.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "gammaln", "gamma": "gamma", "digamma": "digamma",
         "erf": "erf", "erfc": "erfc", "erfcx": "erfcx", "logratio": "logratio", "xlogratio": "xlogratio",
+        "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "digamma_rem": "digamma_rem",
     }
 
     def _print_Pi(self, e: sp.Expr) -> str:
@@ -196,16 +220,6 @@ class NumpyPrinter(ArrayPrinter):
 
     def _print_Exp1(self, e: sp.Expr) -> str:
         return "numpy.e"
-
-
-class _TensorConstants:
-    """torch and jax: a constant such as sqrt(2), pi or log(2/pi) is printed as a float literal
-    (torch.sqrt(2) rejects a Python int, and ``numpy`` is not in their namespace)."""
-
-    def _print(self, expr: Any, **kwargs: Any) -> str:
-        if isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Rational and expr.is_finite:
-            return _literal(expr)
-        return super()._print(expr, **kwargs)  # type: ignore[misc, no-any-return]
 
 
 class TorchPrinter(_TensorConstants, ArrayPrinter):
@@ -218,7 +232,8 @@ class TorchPrinter(_TensorConstants, ArrayPrinter):
         "xlogy": "torch.xlogy", "xlog1py": "torch.special.xlog1py", "lgamma": "torch.lgamma",
         "gamma": "gamma", "digamma": "torch.special.digamma", "erf": "torch.special.erf",
         "erfc": "torch.special.erfc", "erfcx": "torch.special.erfcx", "logratio": "symdiv_logratio",
-        "xlogratio": "symdiv_xlogratio",
+        "xlogratio": "symdiv_xlogratio", "xlogratio1p": "symdiv_xlogratio1p", "loggamma_rem": "symdiv_loggamma_rem",
+        "digamma_rem": "symdiv_digamma_rem",
     }
 
     def _print_Abs(self, e: sp.Expr) -> str:
@@ -237,7 +252,8 @@ class JaxPrinter(_TensorConstants, ArrayPrinter):
         "log": "jnp.log", "log1p": "jnp.log1p", "exp": "jnp.exp", "expm1": "jnp.expm1",
         "xlogy": "jss.xlogy", "xlog1py": "jss.xlog1py", "lgamma": "jss.gammaln", "gamma": "jss.gamma",
         "digamma": "jss.digamma", "erf": "jss.erf", "erfc": "jss.erfc", "logratio": "symdiv_logratio",
-        "xlogratio": "symdiv_xlogratio",
+        "xlogratio": "symdiv_xlogratio", "xlogratio1p": "symdiv_xlogratio1p", "loggamma_rem": "symdiv_loggamma_rem",
+        "digamma_rem": "symdiv_digamma_rem",
     }
 
     def _print_Erfcx(self, e: sp.Expr) -> str:  # jax.scipy.special has no erfcx: overflows for z > 26
@@ -253,7 +269,8 @@ class PythonPrinter(Printer, PythonCodePrinter):
         "log": "math.log", "log1p": "math.log1p", "exp": "math.exp", "expm1": "math.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "math.lgamma", "gamma": "math.gamma",
         "digamma": "digamma", "erf": "math.erf", "erfc": "math.erfc", "erfcx": "erfcx", "logratio": "logratio",
-        "xlogratio": "xlogratio",
+        "xlogratio": "xlogratio", "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem",
+        "digamma_rem": "digamma_rem",
     }
 
     def _print_Pi(self, e: sp.Expr) -> str:
@@ -287,6 +304,7 @@ class MpmathPrinter(Printer, SymPyMpmathPrinter):
         "log": "mpmath.log", "log1p": "mpmath.log1p", "exp": "mpmath.exp", "expm1": "mpmath.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "mpmath.loggamma", "gamma": "mpmath.gamma",
         "digamma": "mpmath.digamma", "erf": "mpmath.erf", "erfc": "mpmath.erfc", "erfcx": "erfcx",
+        "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "digamma_rem": "digamma_rem",
     }
     _print_Indexed = PythonPrinter._print_Indexed
     _print_OrInf = PythonPrinter._print_OrInf
@@ -323,7 +341,8 @@ class CPrinter(Printer, C99CodePrinter):
         "log": "log", "log1p": "log1p", "exp": "exp", "expm1": "expm1", "xlogy": "symdiv_xlogy",
         "xlog1py": "symdiv_xlog1py", "lgamma": "lgamma", "gamma": "tgamma", "digamma": "symdiv_digamma",
         "erf": "erf", "erfc": "erfc", "erfcx": "symdiv_erfcx", "logratio": "symdiv_logratio",
-        "xlogratio": "symdiv_xlogratio",
+        "xlogratio": "symdiv_xlogratio", "xlogratio1p": "symdiv_xlogratio1p", "loggamma_rem": "symdiv_loggamma_rem",
+        "digamma_rem": "symdiv_digamma_rem",
     }
 
     def _print_Indexed(self, e: sp.Indexed) -> str:

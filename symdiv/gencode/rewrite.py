@@ -25,7 +25,18 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from ..derivation import Derivation
-from .nodes import Erfcx, LogGamma, Quot, XLog1PY, XLogY
+from .nodes import (
+    DigammaRem,
+    Erfcx,
+    Group,
+    LogGamma,
+    LogGammaRem,
+    Quot,
+    XLog1PY,
+    XLogRatio1P,
+    XLogY,
+    stirling,
+)
 
 if TYPE_CHECKING:
     from ..family import Family
@@ -256,13 +267,14 @@ def _wlog(w: sp.Expr, y: sp.Expr, ctx: _Context) -> sp.Expr:
 
 def _ratio(c: sp.Expr, parts: list, ws: sp.Expr, ctx: _Context) -> sp.Expr | None:
     """w log(a/b) as one log of the ratio (accurate where a ~ b, where KL terms cancel, and one
-    transcendental call instead of two): xlog1py(w, (a - b)/b) when a and b are 1 - p and 1 - q."""
+    transcendental call instead of two): xlogratio1p(w, a - b, a, b) when a and b are 1 - p and 1 - q
+    (log1p((q - p)/(1 - q)) near a/b = 1, log(a/b) far from it, see :class:`XLogRatio1P`)."""
     if not ctx.ratios or c != 1 or len(parts) != 2 or sorted(e for _, e in parts) != [-1, 1]:
         return None
     a = next(b for b, e in parts if e == 1)
     b = next(b for b, e in parts if e == -1)
     if _one_plus(a) is not None and _one_plus(b) is not None:
-        return XLog1PY(ws, Quot(_stab(sp.expand(a - b), ctx), _stab(b, ctx)))
+        return XLogRatio1P(ws, _stab(sp.expand(a - b), ctx), _stab(a, ctx), _stab(b, ctx))
     if _log_special(a) is None and _log_special(b) is None:
         return XLogY(ws, Quot(_stab(a, ctx), _stab(b, ctx)))
     return None
@@ -383,6 +395,28 @@ def _erfcx(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr | N
     return None
 
 
+def _wlog_power(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr | None:
+    """w*log(y)**k (k = 2, 3, ...) for a weight w that may vanish (a boundary weight, or a factor of
+    y: a_1*log(a_1)**2 of Uniform(a_1, b_1) -> LogNormal at a_1 = 0) as (w**(1/k)*log(y))**k with the
+    guarded w**(1/k)*log(y): 0 at w = 0, where the plain product is 0*inf = nan. w >= 0 there (a
+    probability, or a factor of the argument of a real log), so its root is real; None otherwise."""
+    pows = [f for f in factors if f.is_Pow and isinstance(f.base, sp.log) and f.exp.is_Integer and f.exp > 1]
+    if len(pows) != 1 or any(isinstance(f, sp.log) for f in factors):
+        return None
+    (lp,) = pows
+    others = [f for f in factors if f is not lp]
+    if any(f.has(sp.log) for f in others):
+        return None
+    y, k = lp.base.args[0], lp.exp
+    found = _find_weight(others, ctx) or _shared_factor(others, y)
+    if found is None:
+        return None
+    w, rest = found
+    if w.is_Add and w.could_extract_minus_sign():  # a sign taken out of a factor of y: keep w >= 0
+        return None
+    return coeff * _stab(rest, ctx) * _wlog(sp.Pow(w, sp.Rational(1, k)), y, ctx) ** k
+
+
 def _stab_mul(e: sp.Mul, ctx: _Context) -> sp.Expr:
     coeff, factors = sp.Integer(1), []
     for f in e.args:
@@ -392,6 +426,9 @@ def _stab_mul(e: sp.Mul, ctx: _Context) -> sp.Expr:
             factors.append(f)
     logs = [f for f in factors if isinstance(f, sp.log)]
     others = [f for f in factors if not isinstance(f, sp.log)]
+    powered = _wlog_power(coeff, factors, ctx)
+    if powered is not None:
+        return powered
     if len(logs) == 1 and not any(f.has(sp.log) for f in others):
         (lg,) = logs
         y = lg.args[0]
@@ -461,6 +498,113 @@ def _stab(e: sp.Expr, ctx: _Context) -> sp.Expr:
     return e  # pragma: no cover
 
 
+def _polynomial(e: sp.Expr) -> bool:
+    """A polynomial in the parameters: no functions, no negative or symbolic powers."""
+    return not e.atoms(sp.Function) and not e.has(sp.Sum) and bool(e.is_polynomial(*e.free_symbols))
+
+
+def _linear_special(t: sp.Expr) -> bool:
+    """t = polynomial * (LogGamma(x) or digamma(x) or log(x)) with x a polynomial, or a polynomial:
+    a term of :func:`_stirling`'s symbolic cancellation."""
+    special = [f for f in sp.Mul.make_args(t) if not _polynomial(f)]
+    if not special:
+        return _polynomial(t)
+    if len(special) != 1:
+        return False
+    (f,) = special
+    if isinstance(f, sp.polygamma):
+        return f.args[0] == 0 and _polynomial(f.args[1])
+    return isinstance(f, (LogGamma, sp.log)) and _polynomial(f.args[0])
+
+
+def _difference(u: sp.Expr, v: sp.Expr) -> sp.Expr:
+    """u - v with the terms of the same stem subtracted first: (a_1 - a_2) + (b_1 - b_2) for
+    u = a_1 + b_1, v = a_2 + b_2 (left to right, a_1 - a_2 + b_1 - b_2 lost the 1 of 1e16 + 1)."""
+    tu, tv = list(sp.Add.make_args(u)), list(sp.Add.make_args(v))
+    for t in list(tu):
+        if t in tv:
+            tu.remove(t)
+            tv.remove(t)
+    parts: list[sp.Expr] = []
+    for t in list(tu):
+        match = next((w for w in tv if _stem(w.as_coeff_Mul()[1]) == _stem(t.as_coeff_Mul()[1]) != ""), None)
+        if match is not None:
+            parts.append(Group(t - match))
+            tu.remove(t)
+            tv.remove(match)
+    rest = sp.Add(*tu) - sp.Add(*tv)
+    if len(parts) == 1 and rest == 0:
+        return parts[0].args[0]
+    return sp.Add(*parts, rest)
+
+
+def _pair_score(u: sp.Expr, v: sp.Expr) -> int:
+    """How near 1 u/v is likely to be: shared terms (b_1 in a_1 + b_1) first, then the same stem."""
+    shared = set(sp.Add.make_args(u)) & set(sp.Add.make_args(v))
+    return 2 * len(shared) + (_stem(u) == _stem(v) != "")
+
+
+def _weighted_logs(weight: sp.Expr, members: list[tuple[sp.Expr, int]]) -> list[sp.Expr]:
+    """weight * sum(sign * log(u)), pairing a log of a numerator with one of a denominator into one
+    log of their ratio (:class:`XLogRatio1P`: log1p of an exact difference where the ratio is near
+    1, the weight being as large as 1e16 there), best-matched pairs first; the rest as logs."""
+    nums = sorted((u for u, sign in members if sign > 0), key=sp.default_sort_key)
+    dens = sorted((u for u, sign in members if sign < 0), key=sp.default_sort_key)
+    out: list[sp.Expr] = []
+    while nums and dens:
+        u, v = max(((u, v) for u in nums for v in dens), key=lambda uv: _pair_score(*uv))
+        out.append(XLogRatio1P(weight, _difference(u, v), u, v))
+        nums.remove(u)
+        dens.remove(v)
+    return out + [weight * sp.log(u) for u in nums] + [-weight * sp.log(v) for v in dens]
+
+
+def _stirling(expr: sp.Expr) -> sp.Expr:
+    """Log-gamma and digamma terms with their terms of size x log x cancelled symbolically: in the
+    polynomial-weighted terms of ``expr``, log Gamma(x) = stirling(x) + LogGammaRem(x) and
+    digamma(x) = log(x) - DigammaRem(x); then the logs are collected, and those whose weights share
+    a monomial (up to sign) are paired into logs of ratios with that monomial as their weight.
+    Gamma entropy k + (1 - k) digamma(k) + log Gamma(k) becomes log(k)/2 + (k - 1) DigammaRem(k) +
+    LogGammaRem(k) + log(2 pi)/2 (it was 0 at k = 1e16, a difference of numbers of size 4e17); Beta
+    entropy has logs of a, b, a + b with weights 1/2, 1/2, -3/2 (it was 0 at b = 1e200); Beta KL has
+    b_2*(log((a_1 + b_1)/b_1) + log(b_2/(a_2 + b_2))), two log1p of small ratios. Applied only where
+    two such special terms meet (nothing cancels otherwise); the rests are small where x is large
+    and the plain difference where x < 10."""
+    if not expr.is_Add:
+        return expr
+    inside = [t for t in expr.args if _linear_special(t)]
+    if sum(t.has(LogGamma, sp.polygamma) for t in inside) < 2:
+        return expr
+    outside = [t for t in expr.args if t not in inside]
+    split = sp.Add(*inside).replace(
+        lambda e: isinstance(e, LogGamma), lambda e: stirling(e.args[0]) + LogGammaRem(e.args[0])).replace(
+        lambda e: isinstance(e, sp.polygamma), lambda e: sp.log(e.args[1]) - DigammaRem(e.args[1]))
+    split = sp.expand(split, log=False, power_base=False, power_exp=False, multinomial=False)
+    logs = sorted((lg for lg in split.atoms(sp.log) if not lg.is_number), key=sp.default_sort_key)
+    parts = sp.collect(split, logs, evaluate=False)
+    rest = parts.pop(sp.Integer(1), sp.Integer(0))
+    poly = sp.Add(*(t for t in sp.Add.make_args(rest) if _polynomial(t)))
+    rest -= poly
+    # what is left of the polynomial terms (k_1 - k_2 of Gamma KL) is summed before the rest
+    terms = [Group(poly) if poly.is_Add else poly,
+             sp.collect(rest, sorted(rest.atoms(LogGammaRem, DigammaRem), key=sp.default_sort_key))]
+    # log(u) with weight sum_m k_m m: one group per monomial m and |k_m|, members (u, sign of k_m);
+    # groups of the same members (up to one sign) share one sum of logs: (k_2 - 1/2) log(k_2/k_1)
+    groups: dict[frozenset[tuple[sp.Expr, int]], sp.Expr] = {}
+    by_monomial: dict[tuple[sp.Expr, sp.Expr], list[tuple[sp.Expr, int]]] = {}
+    for lg, c in parts.items():
+        for mono, k in sp.expand(c).as_coefficients_dict().items():
+            by_monomial.setdefault((mono, abs(k)), []).append((lg.args[0], 1 if k > 0 else -1))
+    for (mono, k), members in by_monomial.items():
+        first = min(members, key=lambda m: sp.default_sort_key(m[0]))
+        flip = first[1]
+        key = frozenset((u, sign * flip) for u, sign in members)
+        groups[key] = groups.get(key, sp.Integer(0)) + flip * k * mono
+    for key, weight in groups.items():
+        terms.extend(_weighted_logs(weight, sorted(key, key=lambda m: sp.default_sort_key(m[0]))))
+    return sp.Add(*outside, *terms)
+
+
 def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (), *, ratios: bool = False) -> sp.Expr:
     """The closed form rewritten for floating point (see the module docstring).
 
@@ -481,4 +625,4 @@ def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (
         expr = sp.sympify(derivation)
     if expr.has(sp.oo, -sp.oo, sp.zoo) and expr.is_infinite:
         return expr
-    return _stab(expr, replace(_context(families), ratios=ratios))
+    return _stirling(_stab(expr, replace(_context(families), ratios=ratios)))

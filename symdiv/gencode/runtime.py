@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .helpers import DIGAMMA_SERIES, DIGAMMA_SHIFT, GAMMALN_SERIES, alternating, python_helpers
+from .helpers import DIGAMMA_SERIES, DIGAMMA_SHIFT, GAMMALN_SERIES, HALF_LOG_2PI, alternating, python_helpers
 
 
 def as_float(x: Any) -> np.ndarray:
@@ -68,8 +68,29 @@ def xlogratio(x: Any, a: Any, b: Any) -> np.ndarray:
     >>> float(xlogratio(0.0, 0.0, 1.0)), float(xlogratio(1e-200, 1e-200, 1e200))
     (0.0, -9.210340371976183e-198)
     """
+    return _times_weight(x, logratio(a, b))
+
+
+def xlogratio1p(x: Any, d: Any, a: Any, b: Any) -> np.ndarray:
+    """``x*log(a/b)`` elementwise with ``d = a - b`` computed accurately by the caller (q - p for
+    a = 1 - p, b = 1 - q): ``x*log1p(d/b)`` where 1/2 <= a/b <= 2 (no cancellation in log1p, and
+    a = 1 - p may have rounded), ``x*logratio(a, b)`` elsewhere (p = 1 - 2**-53, q = 0.3: d/b rounds
+    to -1 and log1p gave -inf, while a = 1 - p is exact); 0 where ``x == 0``; numpy only.
+
+    >>> float(xlogratio1p(2.0**-53, 0.3 - (1 - 2.0**-53), 2.0**-53, 0.7)) < 0
+    True
+    """
+    d, b = as_float(d), as_float(b)
+    with np.errstate(all="ignore"):
+        r = d / b
+        near = (r >= -0.5) & (r <= 1.0)
+        lr = np.where(near, np.log1p(r), logratio(a, b))
+    return _times_weight(x, lr)
+
+
+def _times_weight(x: Any, r: Any) -> np.ndarray:
+    """``x*r`` for a log ``r`` that may be infinite or nan where ``x == 0``: 0 there."""
     x = as_float(x)
-    r = logratio(a, b)
     with np.errstate(all="ignore"):
         return _zero_where_x_is_zero(x * r, x, r)
 
@@ -156,6 +177,37 @@ def gamma(x: Any) -> np.ndarray:
     with np.errstate(all="ignore"):
         sign = np.where((x < 0) & (np.floor(x) % 2 == 1), -1.0, 1.0)
         return (sign * np.exp(gammaln(x))).astype(x.dtype)
+
+
+def stirling_rests(xp: Any, gammaln: Callable[[Any], Any],
+                   digamma: Callable[[Any], Any]) -> dict[str, Callable[[Any], Any]]:
+    """``loggamma_rem`` and ``digamma_rem`` (:class:`~symdiv.gencode.nodes.LogGammaRem`,
+    :class:`~symdiv.gencode.nodes.DigammaRem`) for an array module ``xp`` (numpy, torch, jax.numpy)
+    with its ``gammaln`` and ``digamma``: the series of the ``loggamma_rem`` / ``digamma_rem``
+    helper texts from :data:`DIGAMMA_SHIFT` on, the difference below, as those texts do.
+
+    >>> rem = stirling_rests(np, gammaln, digamma)
+    >>> float(rem["loggamma_rem"](np.array(1e16))), float(rem["digamma_rem"](np.array(1e16)))
+    (8.333333333333332e-18, 5e-17)
+    """
+
+    def split(x: Any) -> tuple[Any, Any, Any]:
+        big = x >= DIGAMMA_SHIFT
+        one = xp.ones_like(x)
+        return big, xp.where(big, x, DIGAMMA_SHIFT * one), xp.where(big, one, x)
+
+    def loggamma_rem(x: Any) -> Any:
+        big, xb, xs = split(x)
+        s = 1 / xb
+        direct = gammaln(xs) - (xs - 0.5) * xp.log(xs) + xs - HALF_LOG_2PI
+        return xp.where(big, s * alternating(s * s, GAMMALN_SERIES), direct)
+
+    def digamma_rem(x: Any) -> Any:
+        big, xb, xs = split(x)
+        f = 1 / (xb * xb)
+        return xp.where(big, 0.5 / xb + f * alternating(f, DIGAMMA_SERIES), xp.log(xs) - digamma(xs))
+
+    return {"loggamma_rem": loggamma_rem, "digamma_rem": digamma_rem}
 
 
 def vectorized(f: Callable[[float], float]) -> Callable[[Any], np.ndarray]:
