@@ -462,6 +462,8 @@ def audited(P: str, Q: str | None, measure: str) -> sd.Derivation:
     names = {"Uniform": ("a_1", "b_1"), "LogNormal": ("m", "s"), "Bernoulli": ("p",), "Gamma": ("alpha", "theta"),
              "Beta": ("a", "b"), "Gumbel": ("mu", "beta"), "Exponential": ("lam",), "HalfNormal": ("s",),
              "Normal": ("mu_n", "sigma_n"), "Poisson": ("l",), "Geometric": ("p",)}
+    if P == "HalfNormal" and Q == "Normal":
+        names["HalfNormal"] = ("sigma_h",)
     first = fam[P](*names[P])
     if Q is None:
         return MEASURES[measure](first)
@@ -514,10 +516,28 @@ AUDIT = [
     ("Beta", "Beta", "cross_entropy", (1e16, 1e16, 2.0, 3.0)),
     ("Gamma", "Gamma", "kl_divergence", (1e16, 1.0, 2e16, 1.0)),
     ("Gamma", "Gamma", "cross_entropy", (1e200, 1.0, 3.0, 2.0)),
+    # b_1*log(b_1) times the shape 1e200 overflowed: -inf
+    ("Uniform", "Gamma", "kl_divergence", (1e-300, 1e200, 1e200, 1.0)),
+    # exp(-a_1/beta) = inf times exp(mu/beta) = 0 was nan (true 4.85e9)
+    ("Uniform", "Gumbel", "kl_divergence", (-3.0, 0.0, -50.0, 1e-8)),
+    ("Uniform", "Gumbel", "cross_entropy", (-3.0, 2.0, -50.0, 1e-8)),
+    # 1/(lam**2*s**2) with lam**2 = 0 and s**2 = inf was nan (true 0.2258)
+    ("Exponential", "HalfNormal", "kl_divergence", (1e-200, 1e200)),
+    # sigma_1**2 of 3.3e160 overflowed inside exp(... + sigma_1**2/(2 beta**2)): inf, true 229
+    ("Normal", "Gumbel", "kl_divergence", (0.0, 3.3e160, 0.0, 1e160)),
+    # terms of a polynomial over sigma_2**2 (mu_2**2, mu_2/lambda_1) overflowed one by one: nan
+    ("Exponential", "Normal", "kl_divergence", (1e-200, 1e200, 1e300)),
+    ("Uniform", "Normal", "kl_divergence", (0.0, 1e200, -3.0, 1e300)),
+    ("HalfNormal", "Normal", "kl_divergence", (1e-8, 1e16, 1e300)),
+    # x log(x/y) - x + y of Poisson rates that differ by 1e-10 lost all digits to the rounding of x/y
+    ("Poisson", "Poisson", "kl_divergence", (1e200, 1e200 * (1 + 1e-10))),
+    ("Poisson", "Poisson", "kl_divergence", (3.0, 3.0 + 1e-9)),
+    ("Poisson", "Poisson", "kl_divergence", (0.0, 2.5)),
+    ("Poisson", "Poisson", "kl_divergence", (1e-300, 1e10)),
 ]
 #: where the limit at a boundary value is the value (the closed form itself is 0*inf there): the
 #: arguments, and the nearby point at which the closed form is evaluated instead
-AUDIT_LIMITS = {(0.0, 2.0, 0.0, 1.0): (sp.Rational(1, 10**80), 2, 0, 1)}
+AUDIT_LIMITS = {(0.0, 2.0, 0.0, 1.0): (sp.Rational(1, 10**80), 2, 0, 1), (0.0, 2.5): (sp.Rational(1, 10**80), 2.5)}
 
 
 @pytest.mark.parametrize("backend", [*BACKENDS_HERE, "c"])

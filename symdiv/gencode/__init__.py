@@ -21,7 +21,7 @@ imported only when code is generated).
 
 from .api import codegen, to_function
 from .backends import BACKENDS, LANGUAGES
-from .nodes import DigammaRem, Erfcx, LogGamma, LogGammaRem, OrInf, Quot, XLog1PY, XLogRatio1P, XLogY, plain
+from .nodes import DigammaRem, Erfcx, KLDiv, LogGamma, LogGammaRem, OrInf, Quot, XLog1PY, XLogRatio1P, XLogY, plain
 from .rewrite import stable_form
 from .runtime import digamma, erfcx, gammaln, xlog1py, xlogy
 from .signature import function_name, parameter_names
@@ -37,6 +37,7 @@ __all__ = [
     "LogGammaRem",
     "DigammaRem",
     "XLogRatio1P",
+    "KLDiv",
     "Erfcx",
     "stable_form",
     "plain",

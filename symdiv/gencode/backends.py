@@ -78,7 +78,8 @@ def _numpy_namespace() -> dict[str, Any]:
     else:
         ns.update(digamma=runtime.digamma, gammaln=runtime.gammaln, gamma=runtime.gamma,
                   erf=runtime.vectorized(math.erf), erfc=runtime.vectorized(math.erfc), erfcx=runtime.erfcx)
-    ns.update(runtime.stirling_rests(np, ns["gammaln"], ns["digamma"]))
+    ns.update(runtime.stirling_rests(np, ns["gammaln"], ns["digamma"]),
+              kl_div=runtime.kl_div_helper(np, runtime.logratio))
     return ns
 
 
@@ -89,9 +90,9 @@ def _mpmath_namespace() -> dict[str, Any]:
 
 
 def _ratio_helpers(xp: Any) -> dict[str, Any]:
-    """``symdiv_logratio`` / ``symdiv_xlogratio`` / ``symdiv_xlogratio1p`` for an array module ``xp``
-    (torch, jax.numpy): log(a/b), and log(a) - log(b) where a/b leaves the normal numbers of the dtype (float32 already
-    at a ratio of 1e-38)."""
+    """``symdiv_logratio`` / ``symdiv_xlogratio`` / ``symdiv_xlogratio1p`` / ``symdiv_kl_div`` for an array
+    module ``xp`` (torch, jax.numpy): log(a/b), and log(a) - log(b) where a/b leaves the normal numbers
+    of the dtype (float32 already at a ratio of 1e-38)."""
 
     def logratio(a: Any, b: Any) -> Any:
         r = xp.log(a / b)
@@ -107,7 +108,8 @@ def _ratio_helpers(xp: Any) -> dict[str, Any]:
         lr = xp.where((r >= -0.5) & (r <= 1.0), xp.log1p(r), logratio(a, b))
         return xp.where(x == 0, xp.zeros_like(lr), x * lr)
 
-    return {"symdiv_logratio": logratio, "symdiv_xlogratio": xlogratio, "symdiv_xlogratio1p": xlogratio1p}
+    return {"symdiv_logratio": logratio, "symdiv_xlogratio": xlogratio, "symdiv_xlogratio1p": xlogratio1p,
+            "symdiv_kl_div": runtime.kl_div_helper(xp, logratio)}
 
 
 def _torch_namespace() -> dict[str, Any]:

@@ -13,13 +13,26 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from ..derivation import Derivation, Expectation
 from ..errors import UnsupportedError
-from .nodes import DigammaRem, Erfcx, Group, LogGamma, LogGammaRem, OrInf, Quot, XLog1PY, XLogRatio1P, XLogY, plain
+from .nodes import (
+    DigammaRem,
+    Erfcx,
+    Group,
+    KLDiv,
+    LogGamma,
+    LogGammaRem,
+    OrInf,
+    Quot,
+    XLog1PY,
+    XLogRatio1P,
+    XLogY,
+    plain,
+)
 from .signature import Signature
 
 #: the functions a closed form may contain
 ALLOWED = (sp.log, sp.exp, log1p, expm1, sp.Abs, sp.loggamma, LogGamma, sp.gamma, sp.polygamma, sp.erf, sp.erfc,
-           Erfcx, XLogY, XLog1PY, XLogRatio1P, Quot, Group, LogGammaRem, DigammaRem, sp.Min, sp.Max, sp.Piecewise,
-           sp.sign)
+           Erfcx, XLogY, XLog1PY, XLogRatio1P, Quot, Group, KLDiv, LogGammaRem, DigammaRem, sp.Min, sp.Max,
+           sp.Piecewise, sp.sign)
 
 
 @dataclass(frozen=True)

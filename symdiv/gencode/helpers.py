@@ -55,6 +55,10 @@ ERFCX_SERIES = tuple(Fraction(math.prod(range(1, 2 * k, 2))) for k in range(12))
 #: a little further out, at -26.64)
 ERFCX_OVERFLOW = 26.63
 SQRT_PI = math.sqrt(math.pi)
+#: log1pmx(r) = log(1 + r) - r = -r**2 (1/2 - r (1/3 - ... - r/LOG1PMX_LAST)) for |r| < LOG1PMX_SERIES
+#: (the first omitted term is below 1e-17 there); log1p(r) - r beyond, where it loses 3 bits at most
+LOG1PMX_LAST = 30
+LOG1PMX_SERIES = 0.25
 #: log(2 pi)/2, the constant of Stirling's series
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -108,7 +112,8 @@ def _render(template: str, width: int, c: bool = False) -> str:
     text = Template(template).substitute(
         series_digamma=_series_text(DIGAMMA_SERIES, c), series_erfcx=_series_text(ERFCX_SERIES, c),
         series_gammaln=_series_text(GAMMALN_SERIES, c), half_log_2pi=repr(HALF_LOG_2PI),
-        shift=DIGAMMA_SHIFT, asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI),
+        shift=DIGAMMA_SHIFT, log1pmx_last=LOG1PMX_LAST, log1pmx_series=LOG1PMX_SERIES,
+        asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI),
         tiny=repr(sys.float_info.min), huge=repr(sys.float_info.max))
     lines = []
     for line in text.split("\n"):
@@ -165,6 +170,27 @@ def xlogratio1p(x, d, a, b):
         return 0.0
     r = d / b
     return x * (math.log1p(r) if -0.5 <= r <= 1.0 else logratio(a, b))
+''',
+    "log1pmx": '''
+def log1pmx(r):
+    """log(1 + r) - r: the series -r*r*(1/2 - r*(1/3 - ...)) for |r| < $log1pmx_series, the difference beyond."""
+    if abs(r) >= $log1pmx_series:
+        return math.log1p(r) - r
+    s = 1.0 / $log1pmx_last
+    for k in range($log1pmx_last - 1, 1, -1):
+        s = 1.0 / k - r * s
+    return -r * r * s
+''',
+    "kl_div": '''
+def kl_div(x, y):
+    """x*log(x/y) - x + y for x >= 0, y > 0: y*((1 + r)*log1p(r) - r) with r = (x - y)/y, about
+    y*r*r/2, where x/y is in [1/2, 2]; the three terms elsewhere."""
+    if x == 0:
+        return y
+    r = (x - y) / y
+    if not -0.5 <= r <= 1.0:
+        return x * logratio(x, y) - x + y
+    return y * (log1pmx(r) + r * math.log1p(r))
 ''',
     "digamma": '''
 def digamma(x):
@@ -224,6 +250,10 @@ MP_HELPERS = {
     "erfcx": "def erfcx(x):\n    return mpmath.erfc(x) * mpmath.exp(x * x)\n",
     "xlogratio1p": "def xlogratio1p(x, d, a, b):\n    r = d / b\n    if x == 0:\n        return mpmath.mpf(0)\n"
                    "    return x * (mpmath.log1p(r) if -0.5 <= r <= 1 else mpmath.log(a / b))\n",
+    # x log(x/y) - x + y cancels down to (x - y)**2/(2 y): twice the bits that x and y share
+    "kl_div": "def kl_div(x, y):\n    if x == 0 or x == y:\n        return x * 0 + (y if x == 0 else 0)\n"
+              "    with mpmath.extraprec(2 * max(mpmath.mag(y) - mpmath.mag(x - y), 0) + 10):\n"
+              "        return +(x * mpmath.log(x / y) - x + y)\n",
     # the Stirling rests cancel terms of size x log x down to 1/x: twice as many more bits as x has
     "loggamma_rem": "def loggamma_rem(x):\n    with mpmath.extraprec(2 * max(mpmath.mag(x), 0) + 10):\n"
                     "        return +(mpmath.loggamma(x) - (x - 0.5) * mpmath.log(x) + x\n"
@@ -274,6 +304,32 @@ static double symdiv_xlogratio1p(double x, double d, double a, double b)
     if (x == 0.0)
         return 0.0;
     return x * (r >= -0.5 && r <= 1.0 ? log1p(r) : symdiv_logratio(a, b));
+}
+""",
+    "symdiv_log1pmx": """
+/* log(1 + r) - r: the series -r*r*(1/2 - r*(1/3 - ...)) for |r| < $log1pmx_series, the difference beyond */
+static double symdiv_log1pmx(double r)
+{
+    double s = 1.0 / $log1pmx_last;
+    int k;
+    if (fabs(r) >= $log1pmx_series)
+        return log1p(r) - r;
+    for (k = $log1pmx_last - 1; k > 1; k--)
+        s = 1.0 / k - r * s;
+    return -r * r * s;
+}
+""",
+    "symdiv_kl_div": """
+/* x*log(x/y) - x + y for x >= 0, y > 0: y*((1 + r)*log1p(r) - r) with r = (x - y)/y, about
+   y*r*r/2, where x/y is in [1/2, 2]; the three terms elsewhere */
+static double symdiv_kl_div(double x, double y)
+{
+    double r = (x - y) / y;
+    if (x == 0.0)
+        return y;
+    if (!(r >= -0.5 && r <= 1.0))
+        return x * symdiv_logratio(x, y) - x + y;
+    return y * (symdiv_log1pmx(r) + r * log1p(r));
 }
 """,
     "symdiv_digamma": """

@@ -79,13 +79,16 @@ class Printer:
     def _print_XLogRatio1P(self, e: sp.Expr) -> str:
         return self._fn("xlogratio1p", *e.args)
 
+    def _print_KLDiv(self, e: sp.Expr) -> str:
+        return self._fn("kl_div", *e.args)
+
     def _print_Group(self, e: sp.Expr) -> str:
         return f"({self._print(e.args[0])})"  # type: ignore[attr-defined]
 
     def _print_Quot(self, e: sp.Expr) -> str:
         a, b = e.args
         num = self.parenthesize(a, PRECEDENCE["Mul"])  # type: ignore[attr-defined]
-        den = self.parenthesize(b, PRECEDENCE["Mul"], strict=True)  # type: ignore[attr-defined]
+        den = self.parenthesize(b, PRECEDENCE["Mul"])  # type: ignore[attr-defined]  # 1/(a*b), not 1/a*b
         return f"({num}/{den})"
 
     def _print_log(self, e: sp.Expr) -> str:
@@ -212,7 +215,7 @@ class NumpyPrinter(_TensorConstants, ArrayPrinter):
         "log": "numpy.log", "log1p": "numpy.log1p", "exp": "numpy.exp", "expm1": "numpy.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "gammaln", "gamma": "gamma", "digamma": "digamma",
         "erf": "erf", "erfc": "erfc", "erfcx": "erfcx", "logratio": "logratio", "xlogratio": "xlogratio",
-        "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "digamma_rem": "digamma_rem",
+        "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "kl_div": "kl_div", "digamma_rem": "digamma_rem",
     }
 
     def _print_Pi(self, e: sp.Expr) -> str:
@@ -233,6 +236,7 @@ class TorchPrinter(_TensorConstants, ArrayPrinter):
         "gamma": "gamma", "digamma": "torch.special.digamma", "erf": "torch.special.erf",
         "erfc": "torch.special.erfc", "erfcx": "torch.special.erfcx", "logratio": "symdiv_logratio",
         "xlogratio": "symdiv_xlogratio", "xlogratio1p": "symdiv_xlogratio1p", "loggamma_rem": "symdiv_loggamma_rem",
+        "kl_div": "symdiv_kl_div",
         "digamma_rem": "symdiv_digamma_rem",
     }
 
@@ -253,6 +257,7 @@ class JaxPrinter(_TensorConstants, ArrayPrinter):
         "xlogy": "jss.xlogy", "xlog1py": "jss.xlog1py", "lgamma": "jss.gammaln", "gamma": "jss.gamma",
         "digamma": "jss.digamma", "erf": "jss.erf", "erfc": "jss.erfc", "logratio": "symdiv_logratio",
         "xlogratio": "symdiv_xlogratio", "xlogratio1p": "symdiv_xlogratio1p", "loggamma_rem": "symdiv_loggamma_rem",
+        "kl_div": "symdiv_kl_div",
         "digamma_rem": "symdiv_digamma_rem",
     }
 
@@ -269,7 +274,7 @@ class PythonPrinter(Printer, PythonCodePrinter):
         "log": "math.log", "log1p": "math.log1p", "exp": "math.exp", "expm1": "math.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "math.lgamma", "gamma": "math.gamma",
         "digamma": "digamma", "erf": "math.erf", "erfc": "math.erfc", "erfcx": "erfcx", "logratio": "logratio",
-        "xlogratio": "xlogratio", "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem",
+        "xlogratio": "xlogratio", "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "kl_div": "kl_div",
         "digamma_rem": "digamma_rem",
     }
 
@@ -304,7 +309,7 @@ class MpmathPrinter(Printer, SymPyMpmathPrinter):
         "log": "mpmath.log", "log1p": "mpmath.log1p", "exp": "mpmath.exp", "expm1": "mpmath.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "mpmath.loggamma", "gamma": "mpmath.gamma",
         "digamma": "mpmath.digamma", "erf": "mpmath.erf", "erfc": "mpmath.erfc", "erfcx": "erfcx",
-        "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "digamma_rem": "digamma_rem",
+        "xlogratio1p": "xlogratio1p", "loggamma_rem": "loggamma_rem", "kl_div": "kl_div", "digamma_rem": "digamma_rem",
     }
     _print_Indexed = PythonPrinter._print_Indexed
     _print_OrInf = PythonPrinter._print_OrInf
@@ -342,6 +347,7 @@ class CPrinter(Printer, C99CodePrinter):
         "xlog1py": "symdiv_xlog1py", "lgamma": "lgamma", "gamma": "tgamma", "digamma": "symdiv_digamma",
         "erf": "erf", "erfc": "erfc", "erfcx": "symdiv_erfcx", "logratio": "symdiv_logratio",
         "xlogratio": "symdiv_xlogratio", "xlogratio1p": "symdiv_xlogratio1p", "loggamma_rem": "symdiv_loggamma_rem",
+        "kl_div": "symdiv_kl_div",
         "digamma_rem": "symdiv_digamma_rem",
     }
 

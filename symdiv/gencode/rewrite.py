@@ -29,6 +29,7 @@ from .nodes import (
     DigammaRem,
     Erfcx,
     Group,
+    KLDiv,
     LogGamma,
     LogGammaRem,
     Quot,
@@ -225,9 +226,11 @@ def _stable_log(y: sp.Expr, ctx: _Context) -> sp.Expr:
         else:
             terms.append(_stable_log(sp.Pow(b, e), ctx))
     if len(num) <= 1 and len(den) <= 1:
-        core = c * sp.Mul(*num) / sp.Mul(*den)
-        if core != 1:
+        core = sp.Mul(*num) / sp.Mul(*den)
+        if core != 1:  # log(2*(sigma_2/sigma_1)) overflowed at a ratio of 1e308: log 2 + log of the ratio
             terms.insert(0, sp.log(_stab(core, ctx)))
+        if c != 1:
+            terms.insert(0, sp.log(c))
     else:
         if c != 1:
             terms.insert(0, sp.log(c))
@@ -288,9 +291,42 @@ def _neg_exp(e: sp.Expr) -> bool:
     return bool(e.is_negative) or (not e.is_number and e.could_extract_minus_sign())
 
 
+def _divide_term(t: sp.Expr, b: sp.Expr, e: int, ctx: _Context) -> sp.Expr:
+    """t/b**e with each of the e factors b dividing one factor of t: mu_2**2/sigma_2**2 ->
+    (mu_2/sigma_2)**2, mu_2/(lambda_1*sigma_2**2) -> (mu_2/sigma_2)*(1/(lambda_1*sigma_2)),
+    1/sigma_2**2 -> (1/sigma_2)**2 (no factor of size b**e that overflows where t/b**e does not)."""
+    tc, tr = t.as_coeff_Mul()
+    budget = e
+    out: list[sp.Expr] = []
+    dens: list[tuple[sp.Expr, int]] = []
+    unpacked: list[sp.Expr] = []
+    for f in sp.Mul.make_args(tr):  # a kept quotient x/y is a numerator and a denominator here
+        unpacked.extend([*sp.Mul.make_args(f.args[0]), sp.Pow(f.args[1], -1)] if isinstance(f, Quot) else [f])
+    for f in unpacked:
+        fb, fe = f.as_base_exp()
+        if fe.is_Integer and fe < 0:
+            dens.append((fb, int(-fe)))
+        elif fe.is_Integer and fe > 0 and budget > 0 and not fb.is_number:
+            k = min(int(fe), budget)
+            out.append(sp.Pow(Quot(fb, b), k) * sp.Pow(fb, fe - k))
+            budget -= k
+        else:
+            out.append(f)
+    for fb, fe in dens:
+        k = min(fe, budget)
+        out.append(sp.Pow(Quot(1, fb * b), k) * sp.Pow(fb, k - fe) if k else sp.Pow(fb, -fe))
+        budget -= k
+    if budget:
+        out.append(sp.Pow(Quot(1, b), budget))
+    return _balance(tc, out, ctx)  # (sigma_1**2/beta)/beta: one sigma_1 per beta, (sigma_1/beta)**2
+
+
 def _balance(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr:
     """Pair each denominator b**e with a numerator of the same power: a**e/b**e -> (a/b)**e,
-    (a**2 + c**2)/b**2 -> (a/b)**2 + (c/b)**2, so that large parameters do not overflow."""
+    (a**2 + c**2)/b**2 -> (a/b)**2 + (c/b)**2 (each term divided factor by factor, see
+    :func:`_divide_term`), and unpaired denominators of the same power as one: 1/(a**2*b**2) ->
+    (1/(a*b))**2, so that large or small parameters do not overflow (Exponential -> HalfNormal KL at
+    lambda_1 = 1e-200, sigma_2 = 1e200 was nan)."""
     factors = list(factors)
     dens = [j for j, f in enumerate(factors)
             if f.is_Pow and _neg_exp(f.exp) and isinstance(f.base, (sp.Symbol, sp.Indexed)) and _positive(f.base, ctx)]
@@ -306,23 +342,22 @@ def _balance(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr:
                 new = sp.Pow(Quot(fb, b), e) if e != 1 else Quot(fb, b)
                 score = 2 if _stem(fb) == _stem(b) else 1
             elif f.is_Add and e.is_Integer and e > 0:
-                terms = []
-                for t in f.args:
-                    tc, tr = t.as_coeff_Mul()
-                    tb, te = tr.as_base_exp()
-                    if e == 1:
-                        terms.append(tc * Quot(tr, b))
-                    elif te == e and not tb.is_number:
-                        terms.append(tc * sp.Pow(Quot(tb, b), e))
-                    else:
-                        break
-                else:
-                    new, score = sp.Add(*terms), 0
+                new = sp.Add(*(_divide_term(t, b, int(e), ctx) for t in f.args))
+                score = 0
             if new is not None and (best is None or score > best[0]):
                 best = (score, i, new)
         if best is not None:
             _, i, new = best
             factors[i], factors[j] = new, sp.Integer(1)
+    by_power: dict[sp.Expr, list[int]] = {}
+    for j in dens:
+        if factors[j] != 1 and factors[j].exp.is_Integer:
+            by_power.setdefault(-factors[j].exp, []).append(j)
+    for e, js in by_power.items():
+        if len(js) > 1:
+            factors[js[0]] = sp.Pow(Quot(1, sp.Mul(*(factors[j].base for j in js))), e)
+            for j in js[1:]:
+                factors[j] = sp.Integer(1)
     return coeff * sp.Mul(*factors)
 
 
@@ -395,6 +430,35 @@ def _erfcx(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr | N
     return None
 
 
+def _fold_denominator(w: sp.Expr, rest: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(w/D, rest*D) for a denominator D of rest that has w as a term: b_1*log(b_1)/(b_1 - a_1) ->
+    xlogy(b_1/(b_1 - a_1), b_1), about log(b_1), where b_1*log(b_1) overflowed at b_1 = 1e200 once
+    multiplied by the shape 1e200 of Uniform -> Gamma; else (w, rest)."""
+    for f in sp.Mul.make_args(rest):
+        if f.is_Pow and f.exp == -1 and f.base.is_Add and (w in f.base.args or -w in f.base.args):
+            return Quot(w, f.base), rest * f.base
+    return w, rest
+
+
+def _exp_into_sum(coeff: sp.Expr, factors: list[sp.Expr]) -> sp.Expr | None:
+    """exp(x)*(c_1 exp(y_1) + c_2 exp(y_2)) as c_1 exp(x + y_1) + c_2 exp(x + y_2): the product of
+    exp(3e8) = inf and exp(-5e9) = 0 was nan (Uniform(-3, 0) -> Gumbel(-50, 1e-8)), the sum of
+    the exponents is -4.7e9; None where there is no such product."""
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    if not exps:
+        return None
+    for j, f in enumerate(factors):
+        if not f.is_Add:
+            continue
+        parts = [t.as_independent(sp.exp, as_Add=False) for t in f.args]
+        if all(c.is_number and isinstance(g, sp.exp) for c, g in parts):
+            shift = sp.Add(*(g.args[0] for g in exps))
+            total = sp.Add(*(c * sp.exp(g.args[0] + shift) for c, g in parts))
+            rest = [g for i, g in enumerate(factors) if i != j and not isinstance(g, sp.exp)]
+            return coeff * total * sp.Mul(*rest)
+    return None
+
+
 def _wlog_power(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr | None:
     """w*log(y)**k (k = 2, 3, ...) for a weight w that may vanish (a boundary weight, or a factor of
     y: a_1*log(a_1)**2 of Uniform(a_1, b_1) -> LogNormal at a_1 = 0) as (w**(1/k)*log(y))**k with the
@@ -438,7 +502,7 @@ def _stab_mul(e: sp.Mul, ctx: _Context) -> sp.Expr:
             return coeff * _stab(rest, ctx) * _wlog(w, y, ctx)
         shared = _shared_factor(others, y)
         if shared is not None:  # x*log(x/c): x log x -> 0 as x -> 0; the ratio is kept
-            w, rest = shared
+            w, rest = _fold_denominator(*shared)
             z = _one_plus(y)
             term = XLog1PY(_stab(w, ctx), _stab(z, ctx)) if z is not None else XLogY(_stab(w, ctx), _stab(y, ctx))
             return coeff * _stab(rest, ctx) * term
@@ -448,6 +512,9 @@ def _stab_mul(e: sp.Mul, ctx: _Context) -> sp.Expr:
         outer = [f for f in factors if f is not sums[0]]
         if _find_weight(outer, ctx) is not None:  # w*(log a - log b): distribute the weight
             return _stab(sp.Add(*(coeff * sp.Mul(*outer) * t for t in sums[0].args)), ctx)
+    moved = _exp_into_sum(coeff, factors)
+    if moved is not None:
+        return _stab(moved, ctx)
     done = _erfcx(coeff, factors, ctx)
     if done is None:
         done = _explog(coeff, factors, ctx)
@@ -605,6 +672,28 @@ def _stirling(expr: sp.Expr) -> sp.Expr:
     return sp.Add(*outside, *terms)
 
 
+def _kl_div(expr: sp.Expr) -> sp.Expr:
+    """x*log(x/y) - x + y in a sum (Poisson KL) as one :class:`KLDiv`: the three terms are of size x
+    where their sum is (x - y)**2/(2 y)."""
+    if not expr.is_Add:
+        return expr
+    args = list(expr.args)
+    for t in expr.args:
+        factors = sp.Mul.make_args(t)
+        if len(factors) != 2:
+            continue
+        x = next((f for f in factors if f.is_Symbol), None)
+        lg = next((f for f in factors if isinstance(f, sp.log)), None)
+        if x is None or lg is None:
+            continue
+        y = 1 / (lg.args[0] / x)
+        if y.is_Symbol and -x in args and y in args:
+            for used in (t, -x, y):
+                args.remove(used)
+            args.append(KLDiv(x, y))
+    return sp.Add(*args)
+
+
 def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (), *, ratios: bool = False) -> sp.Expr:
     """The closed form rewritten for floating point (see the module docstring).
 
@@ -625,4 +714,4 @@ def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (
         expr = sp.sympify(derivation)
     if expr.has(sp.oo, -sp.oo, sp.zoo) and expr.is_infinite:
         return expr
-    return _stirling(_stab(expr, replace(_context(families), ratios=ratios)))
+    return _stirling(_stab(_kl_div(expr), replace(_context(families), ratios=ratios)))

@@ -13,7 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from .helpers import DIGAMMA_SERIES, DIGAMMA_SHIFT, GAMMALN_SERIES, HALF_LOG_2PI, alternating, python_helpers
+from .helpers import (
+    DIGAMMA_SERIES,
+    DIGAMMA_SHIFT,
+    GAMMALN_SERIES,
+    HALF_LOG_2PI,
+    LOG1PMX_LAST,
+    LOG1PMX_SERIES,
+    alternating,
+    python_helpers,
+)
 
 
 def as_float(x: Any) -> np.ndarray:
@@ -208,6 +217,31 @@ def stirling_rests(xp: Any, gammaln: Callable[[Any], Any],
         return xp.where(big, 0.5 / xb + f * alternating(f, DIGAMMA_SERIES), xp.log(xs) - digamma(xs))
 
     return {"loggamma_rem": loggamma_rem, "digamma_rem": digamma_rem}
+
+
+def kl_div_helper(xp: Any, logratio: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``kl_div(x, y)`` = x*log(x/y) - x + y (:class:`~symdiv.gencode.nodes.KLDiv`) for an array
+    module ``xp`` with its ``logratio``, as the ``kl_div`` / ``log1pmx`` helper texts compute it.
+
+    >>> kl = kl_div_helper(np, logratio)
+    >>> float(kl(np.array(1e200), np.array(1e200 * (1 + 1e-10))))    # about 1e200 * (1e-10)**2 / 2
+    4.999994185770126e+179
+    """
+
+    def kl_div(x: Any, y: Any) -> Any:
+        r = (x - y) / y
+        small = xp.abs(r) < LOG1PMX_SERIES
+        rs = xp.where(small, r, xp.zeros_like(r))
+        s = xp.ones_like(r) / LOG1PMX_LAST
+        for k in range(LOG1PMX_LAST - 1, 1, -1):
+            s = 1.0 / k - rs * s
+        log1pmx = xp.where(small, -rs * rs * s, xp.log1p(r) - r)
+        near = y * (log1pmx + r * xp.log1p(r))
+        lr = logratio(x, y)
+        far = xp.where(x == 0, xp.zeros_like(lr), x * lr) - x + y
+        return xp.where((r >= -0.5) & (r <= 1.0), near, far)
+
+    return kl_div
 
 
 def vectorized(f: Callable[[float], float]) -> Callable[[Any], np.ndarray]:
