@@ -516,6 +516,10 @@ AUDIT = [
     ("Beta", "Beta", "cross_entropy", (1e16, 1e16, 2.0, 3.0)),
     ("Gamma", "Gamma", "kl_divergence", (1e16, 1.0, 2e16, 1.0)),
     ("Gamma", "Gamma", "cross_entropy", (1e200, 1.0, 3.0, 2.0)),
+    # -alpha_1 of alpha_1*(theta_q/theta - 1) and alpha_1 - alpha_q summed apart lost the 1/2
+    ("Gamma", "Gamma", "kl_divergence", (1e16, 1e200, 0.5, 0.5)),
+    # alpha_1*lambda_2 overflowed before the division by alpha_1 + beta_1
+    ("Beta", "Exponential", "cross_entropy", (1e300, 1e-200, 1e16)),
     # b_1*log(b_1) times the shape 1e200 overflowed: -inf
     ("Uniform", "Gamma", "kl_divergence", (1e-300, 1e200, 1e200, 1.0)),
     # exp(-a_1/beta) = inf times exp(mu/beta) = 0 was nan (true 4.85e9)

@@ -326,8 +326,15 @@ def _balance(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr:
     (a**2 + c**2)/b**2 -> (a/b)**2 + (c/b)**2 (each term divided factor by factor, see
     :func:`_divide_term`), and unpaired denominators of the same power as one: 1/(a**2*b**2) ->
     (1/(a*b))**2, so that large or small parameters do not overflow (Exponential -> HalfNormal KL at
-    lambda_1 = 1e-200, sigma_2 = 1e200 was nan)."""
+    lambda_1 = 1e-200, sigma_2 = 1e200 was nan); a numerator that is a term of a denominator sum is
+    divided by it first: alpha_1*lambda_2/(alpha_1 + beta_1) -> (alpha_1/(alpha_1 + beta_1))*lambda_2
+    (alpha_1*lambda_2 overflowed at 1e300*1e16)."""
     factors = list(factors)
+    for j, f in enumerate(factors):
+        if f.is_Pow and f.exp == -1 and f.base.is_Add:
+            i = next((i for i, g in enumerate(factors) if g.is_Symbol and g in f.base.args), None)
+            if i is not None:
+                factors[i], factors[j] = Quot(factors[i], f.base), sp.Integer(1)
     dens = [j for j, f in enumerate(factors)
             if f.is_Pow and _neg_exp(f.exp) and isinstance(f.base, (sp.Symbol, sp.Indexed)) and _positive(f.base, ctx)]
     for j in dens:
@@ -570,12 +577,23 @@ def _polynomial(e: sp.Expr) -> bool:
     return not e.atoms(sp.Function) and not e.has(sp.Sum) and bool(e.is_polynomial(*e.free_symbols))
 
 
+def _rational(f: sp.Expr) -> bool:
+    """A polynomial, a kept quotient of polynomials, or sums and products of them: k_1*(r_2/r_1 - 1)."""
+    if _polynomial(f) or (isinstance(f, Quot) and all(_polynomial(a) for a in f.args)):
+        return True
+    if f.is_Pow:
+        return bool(f.exp.is_Integer and f.exp > 0) and _rational(f.base)
+    return (f.is_Add or f.is_Mul) and all(_rational(a) for a in f.args)
+
+
 def _linear_special(t: sp.Expr) -> bool:
-    """t = polynomial * (LogGamma(x) or digamma(x) or log(x)) with x a polynomial, or a polynomial:
-    a term of :func:`_stirling`'s symbolic cancellation."""
-    special = [f for f in sp.Mul.make_args(t) if not _polynomial(f)]
+    """t = rational * (LogGamma(x) or digamma(x) or log(x)) with x a polynomial, or a rational term
+    (:func:`_rational`): a term of :func:`_stirling`'s symbolic cancellation (the -k_1 of
+    k_1*(r_2/r_1 - 1) in Gamma KL cancels the k_1 of Stirling's approximation; summed apart, the
+    1/2 of (1e16 - 1/2) was lost)."""
+    special = [f for f in sp.Mul.make_args(t) if not _rational(f)]
     if not special:
-        return _polynomial(t)
+        return True
     if len(special) != 1:
         return False
     (f,) = special
