@@ -17,7 +17,7 @@ from .budget import own_budget, shared_budget
 from .derivation import MEASURES, Derivation, Expectation, Quantity, Step, StepKind
 from .derivation import P_NAME as _P
 from .divergence import explicit_parts_converge
-from .errors import InvalidParameterTypeError, UnsupportedError
+from .errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
 from .family import Family
 from .numeric import certain_decimal
@@ -33,6 +33,22 @@ def _require_family(obj: object, role: str) -> Family:
                                         "a distribution family such as symdiv.Normal('mu', 'sigma')",
                                         f"got {type(obj).__name__}")
     return obj
+
+
+def _require_pair(P: object, Q: object) -> tuple[Family, Family]:
+    """Both families, whose parameters of one name are one symbol: Bernoulli("p") against
+    Bernoulli(Symbol("p")) has two different p's (other assumptions) that print alike, so every
+    formula would be ambiguous (and lambdify refused the duplicate name with a SyntaxError)."""
+    P, Q = _require_family(P, "P"), _require_family(Q, "Q")
+    mine = {str(s): s for s in P.free_symbols}
+    for s in sorted(Q.free_symbols, key=str):
+        other = mine.get(str(s))
+        if other is not None and other != s:
+            raise InvalidParameterError(
+                Q.name, str(s), s, "a name of P's parameter means that same parameter",
+                f"P's {other} is another symbol of the same name, with other assumptions; use one symbol "
+                "or different names")
+    return P, Q
 
 
 def _assumptions(*families: Family) -> tuple[sp.Basic, ...]:
@@ -175,6 +191,17 @@ def _exact_then_float(derive: Callable[..., Derivation], *families: Family) -> D
     are right. The step list keeps the exact derivation and ends with an EVALUATE step; the
     families shown are the user's.
     """
+    try:
+        return _exact_then_float_unguarded(derive, *families)
+    except ValueError as exc:  # Python refuses to print integers beyond 4300 digits (an exact 5000!)
+        if "integer string conversion" not in str(exc) and "digits" not in str(exc):
+            raise
+        names = ", ".join(repr(f) for f in families)
+        raise UnsupportedError(f"{names}: the exact result holds an integer of more digits than Python prints "
+                               f"(over 4300 digits): exact arithmetic at these parameter values is refused") from None
+
+
+def _exact_then_float_unguarded(derive: Callable[..., Derivation], *families: Family) -> Derivation:
     exact = tuple(f.exact() for f in families)
     if all(e is f for e, f in zip(exact, families)):
         return derive(*families)
@@ -209,7 +236,7 @@ def cross_entropy(P: Family, Q: Family) -> Derivation:
     >>> sd.cross_entropy(sd.Bernoulli("p"), sd.Bernoulli("q")).expr
     -p*log(q) + (p - 1)*log(1 - q)
     """
-    return _exact_then_float(_cross_entropy, _require_family(P, "P"), _require_family(Q, "Q"))
+    return _exact_then_float(_cross_entropy, *_require_pair(P, Q))
 
 
 def kl_divergence(P: Family, Q: Family) -> Derivation:
@@ -219,7 +246,7 @@ def kl_divergence(P: Family, Q: Family) -> Derivation:
     >>> sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")).expr
     p*log(p/q) + (1 - p)*log((1 - p)/(1 - q))
     """
-    return _exact_then_float(_kl_divergence, _require_family(P, "P"), _require_family(Q, "Q"))
+    return _exact_then_float(_kl_divergence, *_require_pair(P, Q))
 
 
 MEASURES.update({Quantity.ENTROPY: entropy, Quantity.CROSS_ENTROPY: cross_entropy,

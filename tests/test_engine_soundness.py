@@ -514,3 +514,21 @@ def test_a_series_out_of_reach_has_no_value_rather_than_a_wrong_one(lam) -> None
     value = sp.N(d.expr)
     assert time.monotonic() - start < 10
     assert value.has(sp.Sum) and not d.is_complete
+
+
+def test_results_beyond_printable_integers_are_refused_cleanly() -> None:
+    """CE(Exponential(10^6) || Weibull(5000, 1)) holds 5000!/10^30000 exactly; building its step
+    note raised Python's bare ValueError (4300-digit limit). Now a symdiv error names the families."""
+    with pytest.raises(sd.UnsupportedError, match="4300 digits"):
+        sd.cross_entropy(sd.Exponential(10**6), sd.Weibull(5000, 1))
+
+
+def test_two_symbols_of_one_name_are_refused() -> None:
+    """Bernoulli("p") (a positive symbol) against Bernoulli(Symbol("p")): two p's printed alike;
+    check died with lambdify's SyntaxError (duplicate argument 'p')."""
+    P, Q = sd.Bernoulli("p"), sd.Bernoulli(sp.Symbol("p"))
+    for call in (lambda: sd.kl_divergence(P, Q), lambda: sd.cross_entropy(P, Q),
+                 lambda: sd.check("KL(P||Q) = 0", P, Q)):
+        with pytest.raises(sd.InvalidParameterError, match="same name"):
+            call()
+    assert sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("p")).expr == 0

@@ -60,7 +60,7 @@ from sympy.core.function import AppliedUndef
 from ..derivation import Derivation, Step, StepKind
 from ..errors import ParseError, UnsupportedError
 from ..family import Family
-from ..measures import _require_family, cross_entropy, entropy, kl_divergence
+from ..measures import _require_family, _require_pair, cross_entropy, entropy, kl_divergence
 from ..parse import ENTROPY, KL, build_problem, check_expression, parse_claim, parse_conditions
 from ..parse import P as P_SYM
 from ..parse import Q as Q_SYM
@@ -426,8 +426,9 @@ def check(claim: str | sp.Eq, P: Family, Q: Family | None = None, *, syntax: str
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit < math.inf:
         raise UnsupportedError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
     _check_options(points, seed, DPS)
+    if Q is not None:
+        P, Q = _require_pair(P, Q)
     P = _require_family(P, "P")
-    Q = _require_family(Q, "Q") if Q is not None else None
     families = (P,) if Q is None else (P, Q)
     if isinstance(where, str):
         stated = parse_conditions(where, _names(families), syntax) if where.strip() else ()
