@@ -951,3 +951,8 @@ def test_cli_subprocess_c_format() -> None:
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "double entropy_bernoulli(double p)" in r.stdout and "symdiv_xlogy" in r.stdout
+
+
+def test_codegen_of_something_else_is_refused() -> None:
+    with pytest.raises(sd.InvalidParameterTypeError, match="Derivation"):
+        sd.codegen("x", "c")  # type: ignore[arg-type]

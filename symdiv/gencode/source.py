@@ -16,7 +16,7 @@ from typing import Any
 import sympy as sp
 
 from ..derivation import Derivation, Quantity
-from ..errors import UnsupportedError
+from ..errors import InvalidParameterTypeError, UnsupportedError
 from .checks import Target, check, conditions, conditions_note, hoist, is_class_sum, under_conditions
 from .helpers import C_HELPERS, MP_HELPERS, PY_HELPERS, used_helpers
 from .printers import Printer, make_printer
@@ -55,6 +55,9 @@ class Plan:
 def make_plan(d: Derivation, target: Target, name: str | None, bits: bool, reserved: set[str]) -> Plan:
     """The plan of a function computing ``d`` for ``target``, named ``name`` or by
     :func:`~symdiv.gencode.signature.function_name`, whose local names avoid ``reserved``."""
+    if not isinstance(d, Derivation):
+        raise InvalidParameterTypeError("codegen", "derivation", d, "a Derivation (from symdiv.entropy, "
+                                        "cross_entropy or kl_divergence)", f"got {type(d).__name__}")
     expr = stable_form(d, ratios=target.arrays)
     if bits and not d.is_infinite:
         expr = expr / sp.log(2)
