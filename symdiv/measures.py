@@ -7,6 +7,7 @@ Derivations are cached (bounded, thread-safe) by the families' parameter signatu
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import replace
@@ -70,10 +71,9 @@ def _log_density_shown(P: Family, x: sp.Expr) -> sp.Expr:
     """log p(x), unevaluated, as the definition step shows it."""
     numbers = [a for v in P._values for item in (v if isinstance(v, tuple) else (v,))
                if isinstance(item, sp.Basic) for a in item.atoms(sp.Rational)]
-    if any(abs(a.p) > _HUGE_PARAMETER * a.q or a.q > _HUGE_PARAMETER for a in numbers):
-        with sp.evaluate(False):
-            return sp.log(P.density(x), evaluate=False)
-    return sp.log(P.density(x), evaluate=False)
+    huge = any(abs(a.p) > _HUGE_PARAMETER * a.q or a.q > _HUGE_PARAMETER for a in numbers)
+    with sp.evaluate(False) if huge else contextlib.nullcontext():
+        return sp.log(P.density(x), evaluate=False)
 
 
 def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, ...], definition: sp.Expr,

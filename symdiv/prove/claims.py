@@ -336,7 +336,7 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
     outside = ""
     if holds is True and conditions and symbolic:
         counter, outside = _outside_conditions(eq, families, facts + stated, conditions, seed, dps,
-                                               start + time_limit)
+                                               start + time_limit, bool(stated))
         if counter is not None:
             holds = False
     if holds is not False:
@@ -351,13 +351,9 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
 _OUTSIDE_POINTS = 3
 
 
-def _n_facts(families: tuple[Family, ...]) -> int:
-    return len(dict.fromkeys(a for f in families for a in f.facts()))
-
-
 def _outside_conditions(eq: sp.Eq, families: tuple[Family, ...], facts: tuple[sp.Basic, ...],
                         conditions: tuple[sp.Basic, ...], seed: int, dps: int,
-                        deadline: float) -> tuple[Counterexample | None, str]:
+                        deadline: float, stated: bool) -> tuple[Counterexample | None, str]:
     """A proof under ``conditions`` says nothing where one fails; there the quantities with that
     condition are +oo. The claim states no condition, so it is judged there too: at up to
     :data:`_OUTSIDE_POINTS` valid points where a condition fails, with the families at that point
@@ -372,7 +368,7 @@ def _outside_conditions(eq: sp.Eq, families: tuple[Family, ...], facts: tuple[sp
     outside = [p for p in sample if not holds_at(conditions, p)][:_OUTSIDE_POINTS]
     if not outside:
         return None, (f"no point satisfying the claim's conditions was found where they fail ({len(sample)} drawn)"
-                      if len(facts) > _n_facts(families) else "")
+                      if stated else "")
     seen: list[str] = []
     for point in outside:
         left = deadline - time.monotonic()
