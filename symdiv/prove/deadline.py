@@ -3,8 +3,10 @@ interrupts the proof attempt and the numeric search."""
 
 from __future__ import annotations
 
+import gc
 import math
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +31,32 @@ def tick(deadline: float) -> None:
     """
     if time.monotonic() >= deadline:
         raise OutOfTime
+
+
+#: functions in whose frames an exception is not propagated but reported as "unraisable"
+_SWALLOWING = frozenset({"__del__", "unraisablehook", "unraisable_hook", "_unraisablehook"})
+
+
+def _swallowed_here(frame: Any) -> bool:
+    """Whether an exception raised in ``frame`` would be swallowed instead of reaching the body: the
+    frame or one it was called from is a ``__del__``, a garbage-collector callback (hypothesis has
+    one), a weakref finaliser or the unraisable-exception hook (pytest's imports modules while the
+    alarm may fire again). Raised there, :class:`OutOfTime` would be reported as an error of
+    whatever runs the hook and the body would go on; the alarm retries shortly instead.
+
+    >>> import inspect
+    >>> _swallowed_here(inspect.currentframe())
+    False
+    """
+    callbacks = {getattr(c, "__code__", None) for c in gc.callbacks}
+    hook = getattr(getattr(sys.unraisablehook, "func", sys.unraisablehook), "__code__", None)
+    while frame is not None:
+        code = frame.f_code
+        if (code.co_name in _SWALLOWING or code in callbacks or code is hook
+                or code.co_filename.endswith(("weakref.py", "unraisableexception.py"))):
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextmanager
@@ -56,10 +84,10 @@ def interrupt_at(deadline: float) -> Iterator[None]:
             if left > 0:  # woken early: wait for the rest
                 signal.setitimer(signal.ITIMER_REAL, left)
                 return
-            # again soon, in case this one is swallowed: raised inside a gc callback (hypothesis has one)
-            # or a __del__, it becomes an "unraisable" warning and the body would run on
+            # again soon: in case this one is swallowed, and when it lands where it would be
             signal.setitimer(signal.ITIMER_REAL, _RETRY)
-            raise OutOfTime
+            if not _swallowed_here(frame):
+                raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3))
