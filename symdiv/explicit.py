@@ -103,44 +103,54 @@ def _term_function(k: sp.Symbol, body: sp.Expr) -> Callable[[Any], Any]:
     return term
 
 
-#: a series whose terms hold numbers of more digits than this has no value here (its largest terms
-#: lie near k = 1e40 and beyond: no summation reaches them, and a partial sum would be wrong)
-_SERIES_DIGITS = 40
+#: a series whose terms hold numbers of more digits than this has no value here: its terms leave
+#: the range of exp (see :func:`_safe_exp`: e^(10^100)) where they matter (a Poisson mean of 1e300
+#: has its largest terms at k = 10^300, e^(k log(lam)) / k!); smaller ones are summed, a Poisson
+#: mean of 1e60 included (see :func:`_wide_peak_sum`)
+_SERIES_DIGITS = 100
 
 #: how far (in terms) the search for a series' largest terms may double; beyond, no value is given
 _MAX_STEP = 10**15
 
 
-def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> Any:
+def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30, lost: int = 0) -> Any:
     """sum_{k=lo}^{hi} term(k) (lo an int or -mpmath.inf, hi an int or mpmath.inf) for terms of one
-    sign, to ``dps`` digits: from the largest term outward until the terms are negligible."""
+    sign, to ``dps`` digits: from the largest term outward until the terms are negligible. ``lost``:
+    digits the terms lose to cancellation (k log(lam) - lam at lam = 1e30 loses 30), added to the
+    working precision; the largest terms are looked for up to k = 10^(lost + 15)."""
     if lo == -mpmath.inf:  # two-sided: the negative integers as a second one-sided series
         if hi == mpmath.inf or hi >= 0:
-            return sum_series(term, 0, hi, dps) + sum_series(lambda n: term(-n), 1, mpmath.inf, dps)
-        return sum_series(lambda n: term(-n), -int(hi), mpmath.inf, dps)
-    if hi == mpmath.inf and not _tail_decays(term, 1, _SERIES_TAIL):  # before walking thousands of terms
-        raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
-    with mpmath.workdps(dps + 15):
+            return (sum_series(term, 0, hi, dps, lost)
+                    + sum_series(lambda n: term(-n), 1, mpmath.inf, dps, lost))
+        return sum_series(lambda n: term(-n), -int(hi), mpmath.inf, dps, lost)
+    with mpmath.workdps(dps + lost + 15):
         eps = mpmath.mpf(10) ** (-(dps + 8))
         last = hi if hi != mpmath.inf else None
-        # doubling search for where the terms are largest
-        best_k, best = lo, abs(term(lo))
+        # doubling search for where the terms are largest: while they grow, as far as the working
+        # precision tells k from k + 1 (a Poisson mean of 1e30); once they fall, up to 10^15 (a
+        # heavy tail such as 1/k^2 never falls below eps: the walk and Euler-Maclaurin take it)
+        reach = mpmath.mpf(10) ** (lost + 15)
+        search = _unsaturated(term)
+        best_k, best = lo, abs(search(lo))
         step = 1
         k = lo
         while True:
             k = lo + step
             if last is not None and k > last:
                 break
-            v = abs(term(k))
+            v = abs(search(k))
             if v > best:
                 best_k, best = k, v
             elif v < best * eps and k > best_k:
                 break
             step *= 2
-            if step > _MAX_STEP:
-                if best_k == k:  # the terms still grow (a Poisson mean of 1e30): no value, not a wrong one
-                    raise ArithmeticError("the largest terms of the series lie beyond k = 10^15")
-                break  # a heavy tail (1/k^2): the walk and Euler-Maclaurin take it from the peak
+            if step > (reach if best_k == k else _MAX_STEP):
+                if best_k == k:  # the terms still grow: no value, not a wrong one
+                    raise ArithmeticError(f"the largest terms of the series lie beyond k = {mpmath.nstr(reach, 3)}")
+                break
+        if hi == mpmath.inf and not _tail_decays(term, 1, _tail_points(k)):  # before walking thousands of terms
+            raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
+        term = _unsaturated(term)
         # refine the peak by golden-section-like local search on integers
         left, right = max(lo, best_k - step // 2), best_k + step // 2 if last is None else min(last, best_k + step // 2)
         while right - left > 2:
@@ -150,6 +160,9 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
             else:
                 right = m2
         mode = max(range(left, right + 1), key=lambda j: abs(term(j)))
+        wide = _wide_peak_sum(term, mode, lo, last, eps, dps)
+        if wide is not None:
+            return wide
 
         def walk(start: int, direction: int, stop: int | None) -> tuple[Any, int]:
             total, small, j, count = mpmath.mpf(0), 0, start, 0
@@ -174,10 +187,71 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30) -> A
         return +total
 
 
+def _unsaturated(term: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``term`` raising ArithmeticError where an exp in it saturated upward (see :func:`_safe_exp`):
+    a term such as e^(2e101) / Gamma(k + 1) of a Binomial(10^100, 1/3) is then not its value, and
+    a sum of such terms would be a wrong number."""
+
+    def checked(k: Any) -> Any:
+        before = _SATURATED[0]
+        value = term(k)
+        if _SATURATED[0] != before:
+            raise ArithmeticError("a term is beyond exp's range (e^(10^100))")
+        return value
+
+    return checked
+
+
+def _wide_peak_sum(term: Callable[[Any], Any], mode: int, lo: int, last: int | None, eps: Any,
+                   dps: int) -> Any:
+    """The sum of terms that form one smooth peak far wider than :data:`MAX_TERMS` (a Poisson mean of
+    1e30: 10^16 terms matter) and far from the ends of the range, or None when that is not the case.
+
+    Every h-th term times h: for a function smooth on the scale of h, the sum with step h and the
+    sum with step 1 both equal the integral up to aliasing terms that fall like exp(-2 pi^2 (w/h)^2)
+    for a peak of width w (Poisson summation), so with some 4 (dps + 10) samples across each side
+    they agree to far beyond ``dps`` digits. Confirmed, not assumed: the sums with steps h and 2h
+    must agree to ``dps`` digits, otherwise None."""
+    peak = abs(term(mode))
+
+    def edge(direction: int) -> int | None:  # distance at which the terms are negligible
+        d = 1
+        while True:
+            j = mode + direction * d
+            if j < lo or (last is not None and j > last):
+                return None  # the peak reaches an end of the range: boundary terms would matter
+            if abs(term(j)) < eps * peak:
+                return d
+            d *= 2
+
+    left = edge(-1)
+    right = edge(1) if left is not None else None
+    if left is None or right is None or left + right <= MAX_TERMS:
+        return None
+    samples = 4 * (dps + 10)
+    h = min(left, right) // samples
+    if h < 2 or (left + right) // h > 50 * samples:
+        return None
+    values = {j: term(mode + j * h) for j in range(-(left // h) - 1, right // h + 2)}
+    fine = h * mpmath.fsum(values.values())
+    coarse = 2 * h * mpmath.fsum(v for j, v in values.items() if j % 2 == 0)
+    if abs(fine - coarse) > mpmath.mpf(10) ** (-(dps + 2)) * abs(fine):
+        return None
+    return +fine
+
+
+def _tail_points(stop: int) -> tuple[int, ...]:
+    """Exponents at which a series' tail is sampled: 10^5 .. 10^8, or beyond ``stop`` (where the
+    search for the largest terms ended) when that lies further out (a geometric ratio 1 - 10^-6
+    still grows at 10^5)."""
+    first = max(_SERIES_TAIL[0], len(str(stop)))
+    return tuple(range(first, first + len(_SERIES_TAIL)))
+
+
 def _euler_maclaurin(term: Callable[[Any], Any], a: int, b: Any, peak_at_start: bool) -> Any:
     """sum_{k=a}^{b} term(k) by Euler-Maclaurin, its integral split at distances 1, 2, 4, ... from the
     end where the terms are largest (quadrature over [a, b] in one piece misses a narrow peak)."""
-    if b == mpmath.inf and not _tail_decays(term, 1, _SERIES_TAIL):  # diverges (or converges too slowly)
+    if b == mpmath.inf and not _tail_decays(term, 1, _tail_points(a)):  # diverges (or converges too slowly)
         raise ArithmeticError("the terms do not decay like k^-1.05 or faster")
     points, w = [], 1
     span = mpmath.inf if b == mpmath.inf else b - a
@@ -339,11 +413,10 @@ class ExplicitSum(sp.Sum):
         extra = max((len(str(abs(a.p))) + len(str(a.q)) for a in self.function.atoms(sp.Rational)), default=0)
         extra += max((int(mpmath.log10(abs(mpmath.mpf(f._mpf_)) + 1)) for f in self.function.atoms(sp.Float)),
                      default=0)
-        if extra > _SERIES_DIGITS:  # a Poisson mean of 1e300: the largest terms lie beyond any summation
+        if extra > _SERIES_DIGITS:  # a Poisson mean of 1e300: beyond exp's range where it matters
             return None
-        work = dps + max(0, extra - 10)
         value = _bounded(self, dps, lambda: sum_series(term, -mpmath.inf if lo == -sp.oo else int(lo),
-                                                       mpmath.inf if hi == sp.oo else int(hi), work))
+                                                       mpmath.inf if hi == sp.oo else int(hi), dps + 5, extra))
         return None if value is None else sp.Float(value, dps)
 
 
