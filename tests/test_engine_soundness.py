@@ -226,6 +226,20 @@ def test_the_wide_peak_sum_equals_the_sum_term_by_term() -> None:
     assert wide is not None and close(wide, direct, mpmath.mpf(10) ** -28)
 
 
+def test_the_wide_peak_sum_refuses_terms_that_depend_on_parity() -> None:
+    """A pmf on the even numbers only (twice the Poisson weights there): samples every h-th term
+    could all fall on even k and double the sum; the shifted grid shows it and the sum is refused."""
+    from symdiv.explicit import _wide_peak_sum
+
+    lam = 10**6
+
+    def term(k):  # type: ignore[no-untyped-def]
+        return 0 if k % 2 else 2 * mpmath.exp(k * mpmath.log(lam) - lam - mpmath.loggamma(k + 1))
+
+    with mpmath.workdps(45):
+        assert _wide_peak_sum(term, lam, 0, None, mpmath.mpf(10) ** -38, 30) is None
+
+
 def test_a_series_whose_terms_leave_exps_range_has_no_value() -> None:
     """Binomial(10^100, 1/3): the terms are e^(2e101) / Gamma(k + 1), beyond the exp that saturates
     at e^(10^100); summed anyway they gave H = -2.3e102. No value is given instead."""
