@@ -340,3 +340,14 @@ def _same_value_in_bits(args: list[str], point: dict[str, Any]) -> None:
         assert abs(got - ref) <= 1e-25 * max(1, abs(ref)), (args, got, ref)
     assert from_code == pytest.approx(float(ref), rel=1e-13, abs=1e-15)
     assert ref != _numeric(nats, point) or ref == 0
+
+
+def test_the_text_says_a_symbolic_probability_means_the_open_interval() -> None:
+    """A hostile reading of KL(Binomial(4, p) || Bernoulli(q)) = +oo took it for a bug at p = 1; the
+    text now says the symbols stand for 0 < p < 1 and how to get the boundary."""
+    from symdiv.printing.text import derivation_text
+
+    text = derivation_text(sd.kl_divergence(sd.Binomial(4, "p"), sd.Bernoulli("q")))
+    assert "for 0 < p < 1, 0 < q < 1 (a probability of 0 or 1: substitute it with --at or .at())" in text
+    assert "0 < " not in derivation_text(sd.kl_divergence(sd.Normal("m", "s"), sd.Normal(0, 1)))
+    assert "0 < " not in derivation_text(sd.entropy(sd.Bernoulli(sp.Rational(1, 3))))

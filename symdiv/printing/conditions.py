@@ -21,9 +21,12 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..derivation import Derivation
+from ..domains import UnitInterval
+from ..family import Family
 from ..tidy import to_bits
 
-__all__ = ["shown", "in_unit", "conditions_text", "otherwise_text", "conditions_sstr", "mentioned"]
+__all__ = ["shown", "in_unit", "conditions_text", "otherwise_text", "conditions_sstr", "mentioned",
+           "open_probabilities"]
 
 
 def in_unit(expr: sp.Expr, bits: bool) -> sp.Expr:
@@ -53,6 +56,23 @@ def shown(d: Derivation, bits: bool = False) -> tuple[sp.Expr, tuple[sp.Basic, .
         if c not in conds:
             conds.append(c)
     return in_unit(d.expr, bits), tuple(conds)
+
+
+def open_probabilities(families: Sequence[Family]) -> list[sp.Symbol]:
+    """The symbolic probabilities among the families' parameters. A probability given as a symbol
+    means the open interval (0, 1) (a result at p = 0 or 1 is another formula, or +oo: use
+    ``.at()``), which printers say, since the domain itself reads [0, 1].
+
+    >>> import symdiv as sd
+    >>> open_probabilities([sd.Binomial("n", "p"), sd.Bernoulli("q")])
+    [p, q]
+    """
+    out: list[sp.Symbol] = []
+    for f in families:
+        for param, value in zip(f.parameters, f.params.values()):
+            if param.domain == UnitInterval and isinstance(value, sp.Symbol) and value not in out:
+                out.append(value)
+    return out
 
 
 def conditions_sstr(conds: Sequence[sp.Basic]) -> list[str]:

@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..derivation import Derivation, StepKind
 from ..family import Family
-from .conditions import in_unit, otherwise_text, shown
+from .conditions import in_unit, open_probabilities, otherwise_text, shown
 
 if TYPE_CHECKING:
     from ..prove.verdict import Verdict
@@ -58,6 +58,10 @@ def derivation_text(d: Derivation, steps: bool = False, unicode: bool = False, b
     if conds:
         out.append("  " + otherwise_text(lhs, conds, unicode))
     out.append(f"  where {_where(d.families)}")
+    probabilities = open_probabilities(d.families)
+    if probabilities:
+        out.append("  for " + ", ".join(f"0 < {p} < 1" for p in probabilities)
+                   + " (a probability of 0 or 1: substitute it with --at or .at())")
     if not d.is_complete:
         out.append("  (incomplete: an expectation, integral or series has no closed form and stays explicit)")
     if steps:
