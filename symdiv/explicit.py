@@ -109,6 +109,9 @@ def _term_function(k: sp.Symbol, body: sp.Expr) -> Callable[[Any], Any]:
 #: mean of 1e60 included (see :func:`_wide_peak_sum`)
 _SERIES_DIGITS = 100
 
+#: terms summed one by one from the start of a range before Euler-Maclaurin takes the rest
+_FIRST_TERMS = 2000
+
 #: how far (in terms) the search for a series' largest terms may double; beyond, no value is given
 _MAX_STEP = 10**15
 
@@ -180,7 +183,12 @@ def sum_series(term: Callable[[Any], Any], lo: Any, hi: Any, dps: int = 30, lost
         up, end_up = walk(mode, 1, last)
         total = down + up
         if end_down > lo and abs(term(end_down)) > eps * abs(total):  # a window wider than MAX_TERMS
-            total += _euler_maclaurin(term, lo, end_down - 1, peak_at_start=False)
+            # the first terms one by one (near k = lo they vary on the scale of one term: log k!,
+            # k^a), Euler-Maclaurin between, where they are smooth (a geometric ratio 1 - 10^-6)
+            first = min(end_down - 1, lo + _FIRST_TERMS)
+            total += mpmath.fsum(term(j) for j in range(lo, first + 1))
+            if first < end_down - 1:
+                total += _euler_maclaurin(term, first + 1, end_down - 1, peak_at_start=False)
         reached_end = last is not None and end_up >= last
         if not reached_end and abs(term(end_up)) > eps * abs(total):
             total += _euler_maclaurin(term, end_up + 1, mpmath.inf if last is None else last, peak_at_start=True)
