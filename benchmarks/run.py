@@ -3,7 +3,7 @@
 Run from the repository root (symdiv need not be installed)::
 
     python benchmarks/run.py                       # full run, about 30 min: docs/benchmarks.md, docs/img/bench-*.png
-    python benchmarks/run.py --quick --out /tmp/b  # smoke test: tiny sizes, 1 repeat, 5 s cap; under a minute
+    python benchmarks/run.py --quick --out /tmp/b  # smoke test: tiny sizes, 1 repeat, 2 s cap; under a minute
     python benchmarks/run.py --repeats 7 --json    # more runs per median; every number also in <out>/benchmarks.json
     python benchmarks/run.py --sections 3,5 --out /tmp/b   # only some sections (the report then has only those)
     python benchmarks/run.py --from-json b.json --out /tmp/b   # re-render the report of an earlier --json run
@@ -94,7 +94,7 @@ SCALING = (
 TARGET_MVN_K_S = 0.5
 
 CAP_S = 60.0
-QUICK_CAP_S = 5.0
+QUICK_CAP_S = 2.0
 #: a baseline is repeated (for a median) only when its first run took less than this
 REPEAT_BASELINE_BELOW_S = 10.0
 CHECK_BUDGET_S = 30.0
@@ -1223,7 +1223,7 @@ def write_report(results: dict[str, Any], cfg: Config, out: Path, started: dt.da
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 3 families, tiny sizes, 1 run, 5 s cap (about a minute)")
+                        help="smoke test: 3 families, tiny sizes, 1 run, 2 s cap (about a minute)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="directory of benchmarks.md and img/bench-*.png (default: the repository's docs/)")
     parser.add_argument("--repeats", type=int, help="fresh-process runs per timing (default 5; --quick: 1)")
