@@ -17,13 +17,16 @@ agree on the number, always.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from ..derivation import Derivation
 from ..domains import UnitInterval
-from ..family import Family
 from ..tidy import to_bits
+
+if TYPE_CHECKING:
+    from ..family import Family
 
 __all__ = ["shown", "in_unit", "conditions_text", "otherwise_text", "conditions_sstr", "mentioned",
            "open_probabilities"]
