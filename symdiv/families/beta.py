@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import digamma, gamma, is_log_one_minus_x, is_log_x, lgamma, power_of_x
+from ._common import digamma, gamma, is_log_one_minus_x, is_log_x, lgamma, log_power_moment, power_of_x
 
 
 class Beta(Family):
@@ -60,7 +60,8 @@ class Beta(Family):
             return digamma(a) - digamma(a + b)
         if is_log_one_minus_x(g):
             return digamma(b) - digamma(a + b)
-        return None
+        return log_power_moment(g, lambda c: gamma(a + c) * gamma(a + b) / (gamma(a) * gamma(a + b + c)),
+                                lambda c: sp.Gt(a + c, 0))
 
     def natural_form(self) -> NaturalForm | None:
         return NaturalForm((self.alpha - 1, self.beta - 1), (sp.log(X), sp.log(1 - X)),
