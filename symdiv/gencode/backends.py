@@ -80,6 +80,7 @@ def _numpy_namespace() -> dict[str, Any]:
                   erf=runtime.vectorized(math.erf), erfc=runtime.vectorized(math.erfc), erfcx=runtime.erfcx)
     ns.update(runtime.stirling_rests(np, ns["gammaln"], ns["digamma"]),
               kl_div=runtime.kl_div_helper(np, runtime.logratio))
+    ns.update(runtime.near_helpers(np, runtime.logratio, ns["gammaln"], ns["digamma"]))
     return ns
 
 

@@ -20,6 +20,7 @@ from .nodes import (
     KLDiv,
     LogGamma,
     LogGammaRem,
+    NEAR_NODES,
     OrInf,
     Quot,
     XLog1PY,
@@ -32,7 +33,7 @@ from .signature import Signature
 #: the functions a closed form may contain
 ALLOWED = (sp.log, sp.exp, log1p, expm1, sp.Abs, sp.loggamma, LogGamma, sp.gamma, sp.polygamma, sp.erf, sp.erfc,
            Erfcx, XLogY, XLog1PY, XLogRatio1P, Quot, Group, KLDiv, LogGammaRem, DigammaRem, sp.Min, sp.Max,
-           sp.Piecewise, sp.sign)
+           sp.Piecewise, sp.sign, *NEAR_NODES)
 
 
 @dataclass(frozen=True)

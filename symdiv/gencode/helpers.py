@@ -59,6 +59,12 @@ SQRT_PI = math.sqrt(math.pi)
 #: (the first omitted term is below 1e-17 there); log1p(r) - r beyond, where it loses 3 bits at most
 LOG1PMX_LAST = 30
 LOG1PMX_SERIES = 0.25
+#: B_2k/(2k(2k - 1)) with their signs, k = 1..7: Stirling's series sum_k c_k x**(1 - 2k) of log Gamma
+GAMMALN_SIGNED = tuple(float(c) * (-1) ** k for k, c in enumerate(GAMMALN_SERIES))
+#: expm1mx(z) = exp(z) - 1 - z by its Taylor series z**2 (1/2 + z (1/6 + ...)) for |z| < EXPM1MX_SERIES
+#: (EXPM1MX_LAST terms: the first omitted one is below 1e-17 there)
+EXPM1MX_SERIES = 0.5
+EXPM1MX_LAST = 20
 #: log(2 pi)/2, the constant of Stirling's series
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -112,9 +118,10 @@ def _render(template: str, width: int, c: bool = False) -> str:
     text = Template(template).substitute(
         series_digamma=_series_text(DIGAMMA_SERIES, c), series_erfcx=_series_text(ERFCX_SERIES, c),
         series_gammaln=_series_text(GAMMALN_SERIES, c), half_log_2pi=repr(HALF_LOG_2PI),
-        shift=DIGAMMA_SHIFT, log1pmx_last=LOG1PMX_LAST, log1pmx_series=LOG1PMX_SERIES,
+        shift=DIGAMMA_SHIFT, expm1mx_series=EXPM1MX_SERIES, expm1mx_last=EXPM1MX_LAST, log1pmx_last=LOG1PMX_LAST, log1pmx_series=LOG1PMX_SERIES,
         asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI),
-        tiny=repr(sys.float_info.min), huge=repr(sys.float_info.max))
+        tiny=repr(sys.float_info.min), huge=repr(sys.float_info.max),
+        gammaln_signed=", ".join(repr(c) for c in GAMMALN_SIGNED), gammaln_terms=len(GAMMALN_SIGNED))
     lines = []
     for line in text.split("\n"):
         if len(line) > width and " = " in line:
@@ -241,6 +248,73 @@ def erfcx(x):
     series = $series_erfcx
     return series / (x * $sqrt_pi)
 ''',
+    "kl_div_d": '''
+def kl_div_d(x, y, d):
+    """x*log(x/y) - x + y for x >= 0, y >= 0 with d = x - y computed exactly by the caller:
+    y*((1 + r)*log1p(r) - r) with r = d/y where x/y is in [1/2, 2]; the three terms elsewhere."""
+    if x == 0:
+        return y
+    if y == 0:
+        return math.inf
+    r = d / y
+    if not -0.5 <= r <= 1.0:
+        return x * logratio(x, y) - x + y
+    return y * (log1pmx(r) + r * math.log1p(r))
+''',
+    "powlog_bregman": '''
+def powlog_bregman(n, d, a, b):
+    """(a/b)**n - 1 - n*log(a/b) with d = a - b computed exactly by the caller: -log1pmx(z) with
+    z = (a/b)**n - 1 formed from d/b where a/b is in [1/2, 2]; the terms elsewhere."""
+    u = d / b
+    if not -0.5 <= u <= 1.0:
+        return (a / b) ** n - 1.0 - n * logratio(a, b)
+    z = u if n == 1 else math.expm1(n * math.log1p(u))
+    return -log1pmx(z)
+''',
+    "expm1mx": '''
+def expm1mx(z):
+    """exp(z) - 1 - z: the series z*z*(1/2 + z*(1/6 + ...)) for |z| < $expm1mx_series, the difference beyond."""
+    if not abs(z) < $expm1mx_series:
+        return math.expm1(z) - z
+    s = 0.0
+    for k in range($expm1mx_last, 1, -1):
+        s = (1.0 + z * s) / k
+    return z * z * s
+''',
+    "lgamma_bregman": '''
+def lgamma_bregman(a, d):
+    """lgamma(a + d) - lgamma(a) - d*digamma(a) for a, a + d > 0. Where (a + d)/a is in [1/2, 2]: the
+    recurrence up to min(a, a + d) >= $shift (terms -log1pmx(d/a) >= 0), then Stirling's series:
+    a*((1 + u)*log1p(u) - u) - log1pmx(u)/2 + sum_k c_k a**(1 - 2k) f_k(u), u = d/a, with
+    f_k(u) = (1 + u)**(1 - 2k) - 1 + (2k - 1)*u as a sum of terms >= 0; the difference elsewhere."""
+    if d == 0:
+        return 0.0
+    u = d / a
+    if not -0.5 <= u <= 1.0:
+        return math.lgamma(a + d) - math.lgamma(a) - d * digamma(a)
+    acc = 0.0
+    while min(a, a + d) < $shift.0:
+        acc -= log1pmx(d / a)
+        a += 1.0
+    u = d / a
+    v = 1.0 / (1.0 + u)
+    s = 1.0 / a
+    f = s * s
+    inner = 0.0
+    outer = 0.0
+    vi = 1.0
+    series = 0.0
+    i = 0
+    for k, c in enumerate(($gammaln_signed)):
+        while i < 2 * k + 1:
+            inner += vi
+            vi *= v
+            outer += inner
+            i += 1
+        series += c * s * outer
+        s *= f
+    return acc + a * (log1pmx(u) + u * math.log1p(u)) - 0.5 * log1pmx(u) + u * (u * v) * series
+''',
 }.items()}
 
 #: mpmath definitions in the namespace of the mpmath backend's code (mpmath has no overflow)
@@ -260,6 +334,19 @@ MP_HELPERS = {
                     "                 - mpmath.log(2 * mpmath.pi) / 2)\n",
     "digamma_rem": "def digamma_rem(x):\n    with mpmath.extraprec(2 * max(mpmath.mag(x), 0) + 10):\n"
                    "        return +(mpmath.log(x) - mpmath.digamma(x))\n",
+    # the P ~ Q nodes: their plain forms, with the extra bits that their cancellation takes
+    "kl_div_d": "def kl_div_d(x, y, d):\n    if x == 0 or d == 0:\n        return x * 0 + (y if x == 0 else 0)\n"
+                "    with mpmath.extraprec(2 * max(mpmath.mag(y) - mpmath.mag(d), 0) + 10):\n"
+                "        return +(x * mpmath.log(x / y) - x + y)\n",
+    "powlog_bregman": "def powlog_bregman(n, d, a, b):\n    if d == 0:\n        return mpmath.mpf(0)\n"
+                      "    with mpmath.extraprec(2 * max(mpmath.mag(b) - mpmath.mag(d), 0) + 10):\n"
+                      "        return +((a / b) ** n - 1 - n * mpmath.log(a / b))\n",
+    "expm1mx": "def expm1mx(z):\n    if z == 0:\n        return mpmath.mpf(0)\n"
+               "    with mpmath.extraprec(2 * max(-mpmath.mag(z), 0) + 10):\n"
+               "        return +(mpmath.expm1(z) - z)\n",
+    "lgamma_bregman": "def lgamma_bregman(a, d):\n    if d == 0:\n        return mpmath.mpf(0)\n"
+                      "    with mpmath.extraprec(2 * max(mpmath.mag(a) - mpmath.mag(d), 0) + 2 * max(mpmath.mag(a), 0) + 20):\n"
+                      "        return +(mpmath.loggamma(a + d) - mpmath.loggamma(a) - d * mpmath.digamma(a))\n",
 }
 
 #: C definitions (static functions) emitted into generated source when used
@@ -392,6 +479,82 @@ static double symdiv_erfcx(double x)
     f = 1.0 / (2.0 * x * x);
     series = $series_erfcx;
     return series / (x * $sqrt_pi);
+}
+""",
+    "symdiv_kl_div_d": """
+/* x*log(x/y) - x + y for x >= 0, y >= 0 with d = x - y computed exactly by the caller:
+   y*((1 + r)*log1p(r) - r) with r = d/y where x/y is in [1/2, 2]; the three terms elsewhere */
+static double symdiv_kl_div_d(double x, double y, double d)
+{
+    double r;
+    if (x == 0.0)
+        return y;
+    if (y == 0.0)
+        return INFINITY;
+    r = d / y;
+    if (!(r >= -0.5 && r <= 1.0))
+        return x * symdiv_logratio(x, y) - x + y;
+    return y * (symdiv_log1pmx(r) + r * log1p(r));
+}
+""",
+    "symdiv_powlog_bregman": """
+/* (a/b)**n - 1 - n*log(a/b) with d = a - b computed exactly by the caller: -log1pmx(z) with
+   z = (a/b)**n - 1 formed from d/b where a/b is in [1/2, 2]; the terms elsewhere */
+static double symdiv_powlog_bregman(double n, double d, double a, double b)
+{
+    double u = d / b, z;
+    if (!(u >= -0.5 && u <= 1.0))
+        return pow(a / b, n) - 1.0 - n * symdiv_logratio(a, b);
+    z = n == 1.0 ? u : expm1(n * log1p(u));
+    return -symdiv_log1pmx(z);
+}
+""",
+    "symdiv_expm1mx": """
+/* exp(z) - 1 - z: the series z*z*(1/2 + z*(1/6 + ...)) for |z| < $expm1mx_series, the difference beyond */
+static double symdiv_expm1mx(double z)
+{
+    double s = 0.0;
+    int k;
+    if (!(fabs(z) < $expm1mx_series))
+        return expm1(z) - z;
+    for (k = $expm1mx_last; k > 1; k--)
+        s = (1.0 + z * s) / k;
+    return z * z * s;
+}
+""",
+    "symdiv_lgamma_bregman": """
+/* lgamma(a + d) - lgamma(a) - d*digamma(a) for a, a + d > 0. Where (a + d)/a is in [1/2, 2]: the
+   recurrence up to min(a, a + d) >= $shift, then Stirling's series as sums of terms of one sign
+   (about d*d/(2 a), no cancellation); the difference elsewhere */
+static double symdiv_lgamma_bregman(double a, double d)
+{
+    static const double c[] = {$gammaln_signed};
+    double u, v, s, f, inner = 0.0, outer = 0.0, vi = 1.0, series = 0.0, acc = 0.0;
+    int i = 0, k;
+    if (d == 0.0)
+        return 0.0;
+    u = d / a;
+    if (!(u >= -0.5 && u <= 1.0))
+        return lgamma(a + d) - lgamma(a) - d * symdiv_digamma(a);
+    while ((d < 0.0 ? a + d : a) < $shift.0) {
+        acc -= symdiv_log1pmx(d / a);
+        a += 1.0;
+    }
+    u = d / a;
+    v = 1.0 / (1.0 + u);
+    s = 1.0 / a;
+    f = s * s;
+    for (k = 0; k < $gammaln_terms; k++) {
+        while (i < 2 * k + 1) {
+            inner += vi;
+            vi *= v;
+            outer += inner;
+            i++;
+        }
+        series += c[k] * s * outer;
+        s *= f;
+    }
+    return acc + a * (symdiv_log1pmx(u) + u * log1p(u)) - 0.5 * symdiv_log1pmx(u) + u * (u * v) * series;
 }
 """,
 }.items()}

@@ -150,6 +150,7 @@ def plain(expr: sp.Expr) -> sp.Expr:
     exp(x) + log(1 - x) - 1
     """
     expr = expr.replace(lambda e: isinstance(e, OrInf), lambda e: sp.Piecewise((e.args[0], e.args[1]), (sp.oo, True)))
+    expr = expr.replace(lambda e: isinstance(e, NEAR_NODES), lambda e: e._eval_rewrite_as_log(*e.args))
     return expr.replace(
         lambda e: isinstance(e, (XLogY, XLog1PY, XLogRatio1P, Quot, Group, KLDiv, LogGamma, LogGammaRem, DigammaRem,
                                  Erfcx, log1p, expm1)),
@@ -166,3 +167,51 @@ def plain(expr: sp.Expr) -> sp.Expr:
                    else sp.log(1 + e.args[0]) if isinstance(e, log1p)
                    else sp.exp(e.args[0]) - 1),
     )
+
+
+class KLDivD(sp.Function):
+    """``x*log(x/y) - x + y`` with the difference ``d = x - y`` given as well (computed exactly by
+    the caller where x and y are not: 1 - p and 1 - q of Bernoulli KL round, p - q does not). Each
+    such term is >= 0; summed over terms whose x and y have the same total (p and 1 - p against q
+    and 1 - q, the classes of a Categorical) they are a KL divergence that no longer cancels down
+    from terms of size 1 (Bernoulli KL at q = p + 2**-50 was -1e-17, it is 1.9e-30)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, y: sp.Expr, d: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return x * sp.log(x / y) - x + y
+
+
+class PowLogBregman(sp.Function):
+    """``(a/b)**n - 1 - n*log(a/b)`` (n a positive integer) with ``d = a - b`` given as well: about
+    n**2 (d/b)**2/2 where a ~ b, computed as -log1pmx(z) with z = (a/b)**n - 1 formed from d/b
+    (Normal KL at sigma_2 = sigma_1 (1 + 1e-9) was 0, three terms of size 1/2 summed apart)."""
+
+    nargs = 4
+
+    def _eval_rewrite_as_log(self, n: sp.Expr, d: sp.Expr, a: sp.Expr, b: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return (a / b) ** n - 1 - n * sp.log(a / b)
+
+
+class LogGammaBregman(sp.Function):
+    """``log Gamma(a + d) - log Gamma(a) - d*digamma(a)`` (a, a + d > 0), about d**2 trigamma(a)/2
+    where |d| << a: the Gamma and Beta KL at shapes 1e6 and 1e6 + 1 as a sum of terms of one sign
+    (shifted up by the recurrence, then Stirling's series) instead of log-gamma values of size 1e7."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_log(self, a: sp.Expr, d: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return sp.loggamma(a + d) - sp.loggamma(a) - d * sp.polygamma(0, a)
+
+
+class Expm1mx(sp.Function):
+    """``exp(z) - 1 - z``, about z**2/2 where z ~ 0 (Laplace KL at mu_1 ~ mu_2)."""
+
+    nargs = 1
+
+    def _eval_rewrite_as_log(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return sp.exp(z) - 1 - z
+
+
+#: the nodes of the P ~ Q rewrite, written out by :func:`plain` through their ``rewrite(sp.log)``
+NEAR_NODES = (KLDivD, PowLogBregman, LogGammaBregman, Expm1mx)

@@ -16,7 +16,10 @@ import numpy as np
 from .helpers import (
     DIGAMMA_SERIES,
     DIGAMMA_SHIFT,
+    EXPM1MX_LAST,
+    EXPM1MX_SERIES,
     GAMMALN_SERIES,
+    GAMMALN_SIGNED,
     HALF_LOG_2PI,
     LOG1PMX_LAST,
     LOG1PMX_SERIES,
@@ -279,3 +282,87 @@ def erfcx(x: Any) -> np.ndarray:
     array([1.        , 0.42758358, 0.00564161])
     """
     return vectorized(python_helpers()["erfcx"])(x)
+
+
+def _log1pmx(xp: Any, r: Any) -> Any:
+    """log(1 + r) - r elementwise, as the ``log1pmx`` helper text computes it."""
+    small = xp.abs(r) < LOG1PMX_SERIES
+    rs = xp.where(small, r, xp.zeros_like(r))
+    s = xp.ones_like(r) / LOG1PMX_LAST
+    for k in range(LOG1PMX_LAST - 1, 1, -1):
+        s = 1.0 / k - rs * s
+    return xp.where(small, -rs * rs * s, xp.log1p(r) - r)
+
+
+def near_helpers(xp: Any, logratio: Callable[[Any, Any], Any], gammaln: Callable[[Any], Any],
+                 digamma: Callable[[Any], Any]) -> dict[str, Callable[..., Any]]:
+    """``kl_div_d``, ``powlog_bregman``, ``expm1mx`` and ``lgamma_bregman`` (the P ~ Q nodes of
+    :mod:`symdiv.gencode.nodes`) for an array module ``xp``, as their helper texts compute them.
+
+    >>> h = near_helpers(np, logratio, gammaln, digamma)
+    >>> float(h["kl_div_d"](np.array(0.3), np.array(0.3 - 2.0**-50), np.array(2.0**-50)))
+    1.3147681753683557e-30
+    >>> float(h["lgamma_bregman"](np.array(1e6), np.array(1.0)))
+    5.000000833333333e-07
+    """
+
+    def kl_div_d(x: Any, y: Any, d: Any) -> Any:
+        with np.errstate(all="ignore"):
+            r = d / y
+            near = (r >= -0.5) & (r <= 1.0)
+            rs = xp.where(near, r, xp.zeros_like(r))
+            close = y * (_log1pmx(xp, rs) + rs * xp.log1p(rs))
+            lr = logratio(x, y)
+            far = xp.where(x == 0, xp.zeros_like(lr), x * lr) - x + y
+            return xp.where(x == 0, y + xp.zeros_like(r), xp.where(near, close, far))
+
+    def powlog_bregman(n: Any, d: Any, a: Any, b: Any) -> Any:
+        with np.errstate(all="ignore"):
+            u = d / b
+            near = (u >= -0.5) & (u <= 1.0)
+            us = xp.where(near, u, xp.zeros_like(u))
+            z = us if n == 1 else xp.expm1(n * xp.log1p(us))
+            far = (a / b) ** n - 1.0 - n * logratio(a, b)
+            return xp.where(near, -_log1pmx(xp, z), far)
+
+    def expm1mx(z: Any) -> Any:
+        with np.errstate(all="ignore"):
+            small = xp.abs(z) < EXPM1MX_SERIES
+            zs = xp.where(small, z, xp.zeros_like(z))
+            s = xp.zeros_like(zs)
+            for k in range(EXPM1MX_LAST, 1, -1):
+                s = (1.0 + zs * s) / k
+            return xp.where(small, zs * zs * s, xp.expm1(z) - z)
+
+    def lgamma_bregman(a: Any, d: Any) -> Any:
+        with np.errstate(all="ignore"):
+            u = d / a
+            near = (u >= -0.5) & (u <= 1.0)
+            far = gammaln(a + d) - gammaln(a) - d * digamma(a)
+            a = xp.where(near, a, xp.ones_like(a) * DIGAMMA_SHIFT)
+            d = xp.where(near, d, xp.zeros_like(d))
+            acc = xp.zeros_like(u)
+            for _ in range(DIGAMMA_SHIFT + 1):
+                low = xp.minimum(a, a + d) < DIGAMMA_SHIFT
+                acc = acc - xp.where(low, _log1pmx(xp, d / a), xp.zeros_like(acc))
+                a = xp.where(low, a + 1.0, a)
+            u = d / a
+            v = 1.0 / (1.0 + u)
+            s = 1.0 / a
+            f = s * s
+            inner = outer = series = xp.zeros_like(u)
+            vi = xp.ones_like(u)
+            i = 0
+            for k, c in enumerate(GAMMALN_SIGNED):
+                while i < 2 * k + 1:
+                    inner = inner + vi
+                    vi = vi * v
+                    outer = outer + inner
+                    i += 1
+                series = series + c * s * outer
+                s = s * f
+            close = acc + a * (_log1pmx(xp, u) + u * xp.log1p(u)) - 0.5 * _log1pmx(xp, u) + u * (u * v) * series
+            return xp.where(d == 0, xp.zeros_like(close), xp.where(near, close, far))
+
+    return {"kl_div_d": kl_div_d, "powlog_bregman": powlog_bregman, "expm1mx": expm1mx,
+            "lgamma_bregman": lgamma_bregman}
