@@ -25,6 +25,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from ..derivation import Derivation
+from . import near
 from .nodes import (
     DigammaRem,
     Erfcx,
@@ -732,4 +733,5 @@ def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (
         expr = sp.sympify(derivation)
     if expr.has(sp.oo, -sp.oo, sp.zoo) and expr.is_infinite:
         return expr
-    return _stirling(_stab(_kl_div(expr), replace(_context(families), ratios=ratios)))
+    ctx = replace(_context(families), ratios=ratios)
+    return near.kl_terms(_stirling(_stab(near.before(_kl_div(expr)), ctx)), ctx.simplex)
