@@ -21,6 +21,7 @@ from .nodes import (
     LogGamma,
     LogGammaRem,
     NEAR_NODES,
+    Near,
     OrInf,
     Quot,
     XLog1PY,
@@ -33,7 +34,7 @@ from .signature import Signature
 #: the functions a closed form may contain
 ALLOWED = (sp.log, sp.exp, log1p, expm1, sp.Abs, sp.loggamma, LogGamma, sp.gamma, sp.polygamma, sp.erf, sp.erfc,
            Erfcx, XLogY, XLog1PY, XLogRatio1P, Quot, Group, KLDiv, LogGammaRem, DigammaRem, sp.Min, sp.Max,
-           sp.Piecewise, sp.sign, *NEAR_NODES)
+           sp.Piecewise, sp.sign, Near, *NEAR_NODES)
 
 
 @dataclass(frozen=True)

@@ -336,6 +336,7 @@ MP_HELPERS = {
                    "        return +(mpmath.log(x) - mpmath.digamma(x))\n",
     # the P ~ Q nodes: their plain forms, with the extra bits that their cancellation takes
     "kl_div_d": "def kl_div_d(x, y, d):\n    if x == 0 or d == 0:\n        return x * 0 + (y if x == 0 else 0)\n"
+                "    if y == 0:\n        return mpmath.inf\n"
                 "    with mpmath.extraprec(2 * max(mpmath.mag(y) - mpmath.mag(d), 0) + 10):\n"
                 "        return +(x * mpmath.log(x / y) - x + y)\n",
     "powlog_bregman": "def powlog_bregman(n, d, a, b):\n    if d == 0:\n        return mpmath.mpf(0)\n"

@@ -162,6 +162,20 @@ def _member(t: sp.Expr, a: sp.Expr, b: sp.Expr, r: sp.Dummy) -> tuple[sp.Expr, s
     return None
 
 
+def _quotients(t: sp.Expr) -> sp.Expr:
+    """c*A**k/B**k as c*Quot(A, B)**k: (mu_1 - mu_2)**2/sigma_2**2 did not overflow before it was
+    split from the sum it stood in."""
+    factors = list(sp.Mul.make_args(t))
+    for f in factors:
+        if f.is_Pow and f.exp.is_Integer and f.exp < 0:
+            k = -f.exp
+            for g in factors:
+                if g is not f and g.is_Pow and g.exp == k and not g.base.is_number:
+                    others = [h for h in factors if h is not f and h is not g]
+                    return sp.Mul(*others) * Quot(g.base, f.base) ** k
+    return t
+
+
 def log_bregman(expr: sp.Expr) -> sp.Expr:
     """The terms P(r) of a sum that depend on symbols a, b only through r = a/b (logs and integer
     powers of r, with weights free of a and b), when there is a log among them and the constant
@@ -177,7 +191,7 @@ def log_bregman(expr: sp.Expr) -> sp.Expr:
         powers = [(c, n) for c, n in members.values() if n != 0]
         if not powers or all(n != 0 for _, n in members.values()):
             continue
-        rest = [t for j, t in enumerate(terms) if j not in members]
+        rest = [_quotients(t) for j, t in enumerate(terms) if j not in members]
         p1 = sp.Add(*(c for c, n in members.values() if n != 0))
         slope = sp.Add(*(c * (n if n != 0 else 1) for c, n in members.values()))
         base = sp.Add(*rest) + p1
@@ -331,3 +345,20 @@ def _stem_ratio(y: sp.Expr) -> sp.Expr | None:
     if d.is_Add and not all(isinstance(g, type(d.args[0])) for g in d.args) or not d.has(sp.Function):
         return None
     return XLogRatio1P(sp.Integer(1), d, u, v)
+
+
+def switch(close: sp.Expr, far: sp.Expr) -> sp.Expr:
+    """``close`` (the P ~ Q rewrite) where the differences of its Bregman nodes are at most half
+    their reference values, ``far`` (the rewrite without it) elsewhere; ``far`` alone where the
+    P ~ Q passes changed nothing that needs the switch."""
+    conds = []
+    for e in sorted(close.atoms(PowLogBregman, LogGammaBregman), key=sp.default_sort_key):
+        d, ref = (e.args[1], e.args[3]) if isinstance(e, PowLogBregman) else (e.args[1], e.args[0])
+        c = sp.Abs(d) <= ref / 2
+        if c not in conds:
+            conds.append(c)
+    if close == far or not conds:
+        return close
+    from .nodes import Near
+
+    return Near(close, far, sp.And(*conds))

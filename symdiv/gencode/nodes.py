@@ -150,6 +150,7 @@ def plain(expr: sp.Expr) -> sp.Expr:
     exp(x) + log(1 - x) - 1
     """
     expr = expr.replace(lambda e: isinstance(e, OrInf), lambda e: sp.Piecewise((e.args[0], e.args[1]), (sp.oo, True)))
+    expr = expr.replace(lambda e: isinstance(e, Near), lambda e: e.args[0])
     expr = expr.replace(lambda e: isinstance(e, NEAR_NODES), lambda e: e._eval_rewrite_as_log(*e.args))
     return expr.replace(
         lambda e: isinstance(e, (XLogY, XLog1PY, XLogRatio1P, Quot, Group, KLDiv, LogGamma, LogGammaRem, DigammaRem,
@@ -215,3 +216,14 @@ class Expm1mx(sp.Function):
 
 #: the nodes of the P ~ Q rewrite, written out by :func:`plain` through their ``rewrite(sp.log)``
 NEAR_NODES = (KLDivD, PowLogBregman, LogGammaBregman, Expm1mx)
+
+
+class Near(sp.Function):
+    """``near`` where ``condition`` holds (the parameters of P and Q within a factor 3/2 of each
+    other), ``far`` elsewhere: the P ~ Q rewrite where it is accurate, the form before it where
+    the parameters are far apart (shapes of 1e16 and 0.5 cancel symbolically there)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_log(self, near: sp.Expr, far: sp.Expr, condition: sp.Basic, **kwargs: Any) -> sp.Expr:
+        return near

@@ -87,7 +87,7 @@ class Printer:
         (torch, jax: their plain forms, as accurate as before the rewrite)."""
         if key in self.names:
             return self._fn(key, *e.args)
-        return self._print(e._eval_rewrite_as_log(*e.args))  # type: ignore[attr-defined, no-any-return]
+        return f"({self._print(e._eval_rewrite_as_log(*e.args))})"  # type: ignore[attr-defined]
 
     def _print_KLDivD(self, e: sp.Expr) -> str:
         return self._near("kl_div_d", e)
@@ -208,6 +208,10 @@ class ArrayPrinter(Printer, SymPyNumPyPrinter):
         value, cond = e.args
         return f"{self._module}.where({self._print(cond)}, {self._arg(value)}, {self.inf})"
 
+    def _print_Near(self, e: sp.Expr) -> str:
+        near, far, cond = e.args
+        return f"{self._module}.where({self._print(cond)}, {self._arg(near)}, {self._arg(far)})"
+
     def _print_Sum(self, e: sp.Sum) -> str:
         if is_class_sum(e, self.sig):
             return self.sum_call.format(self._print(e.function))
@@ -314,6 +318,10 @@ class PythonPrinter(Printer, PythonCodePrinter):
         value, cond = e.args
         return f"({self._print(value)} if {self._print(cond)} else {self.inf})"
 
+    def _print_Near(self, e: sp.Expr) -> str:
+        near, far, cond = e.args
+        return f"({self._print(near)} if {self._print(cond)} else {self._print(far)})"
+
     inf: ClassVar[str] = "math.inf"
 
     def _range(self, lo: sp.Expr, hi: sp.Expr) -> str:
@@ -339,6 +347,9 @@ class MpmathPrinter(Printer, SymPyMpmathPrinter):
     _print_Indexed = PythonPrinter._print_Indexed
     _print_OrInf = PythonPrinter._print_OrInf
     inf = "mpmath.inf"
+
+    def _print_Near(self, e: sp.Expr) -> str:  # mpmath: the plain form before the P ~ Q rewrite
+        return self._print(e.args[1])
     _range = PythonPrinter._range
 
     def _print_Float(self, e: sp.Float) -> str:
@@ -384,6 +395,10 @@ class CPrinter(Printer, C99CodePrinter):
     def _print_OrInf(self, e: sp.Expr) -> str:
         value, cond = e.args
         return f"(({self._print(cond)}) ? {self._print(value)} : INFINITY)"
+
+    def _print_Near(self, e: sp.Expr) -> str:
+        near, far, cond = e.args
+        return f"(({self._print(cond)}) ? {self._print(near)} : {self._print(far)})"
 
     def _print_Pi(self, e: sp.Expr) -> str:
         return _literal(e)

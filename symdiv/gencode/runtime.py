@@ -97,6 +97,8 @@ def xlogratio1p(x: Any, d: Any, a: Any, b: Any) -> np.ndarray:
         r = d / b
         near = (r >= -0.5) & (r <= 1.0)
         lr = np.where(near, np.log1p(r), logratio(a, b))
+    if isinstance(x, (int, float)) and x != 0:  # a constant weight (log(m_1/m_2)): float32 stays float32
+        return x * lr
     return _times_weight(x, lr)
 
 
@@ -339,6 +341,7 @@ def near_helpers(xp: Any, logratio: Callable[[Any, Any], Any], gammaln: Callable
             u = d / a
             near = (u >= -0.5) & (u <= 1.0)
             far = gammaln(a + d) - gammaln(a) - d * digamma(a)
+            zero = d == 0
             a = xp.where(near, a, xp.ones_like(a) * DIGAMMA_SHIFT)
             d = xp.where(near, d, xp.zeros_like(d))
             acc = xp.zeros_like(u)
@@ -362,7 +365,7 @@ def near_helpers(xp: Any, logratio: Callable[[Any, Any], Any], gammaln: Callable
                 series = series + c * s * outer
                 s = s * f
             close = acc + a * (_log1pmx(xp, u) + u * xp.log1p(u)) - 0.5 * _log1pmx(xp, u) + u * (u * v) * series
-            return xp.where(d == 0, xp.zeros_like(close), xp.where(near, close, far))
+            return xp.where(zero, xp.zeros_like(close), xp.where(near, close, far))
 
     return {"kl_div_d": kl_div_d, "powlog_bregman": powlog_bregman, "expm1mx": expm1mx,
             "lgamma_bregman": lgamma_bregman}
