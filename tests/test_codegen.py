@@ -28,7 +28,6 @@ from symdiv.gencode import (
     BACKENDS,
     Erfcx,
     XLog1PY,
-    XLogY,
     codegen,
     digamma,
     erfcx,
@@ -958,3 +957,108 @@ def test_cli_subprocess_c_format() -> None:
 def test_codegen_of_something_else_is_refused() -> None:
     with pytest.raises(sd.InvalidParameterTypeError, match="Derivation"):
         sd.codegen("x", "c")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- P ~ Q: nearly equal parameters
+#: family -> (P's parameters, the parameter of Q that moves (index into P's), its direction): the
+#: KL of nearly equal distributions is a sum of terms of size 1 that cancel down to the squared
+#: difference (Normal KL at mu_2 = mu_1 + 1e-8 was 0, Bernoulli KL at q = p + 2**-50 negative)
+NEAR_ROWS: list[tuple[str, tuple[float, ...], int, float]] = [
+    ("Bernoulli", (0.3,), 0, 1.0), ("Bernoulli", (1e-5,), 0, -1.0), ("Binomial", (10.0, 0.3), 1, 1.0),
+    ("Geometric", (0.3,), 0, 1.0), ("Poisson", (3.0,), 0, 1.0), ("Exponential", (2.5,), 0, 1.0),
+    ("Normal", (0.0, 1.0), 0, 1.0), ("Normal", (0.0, 1.0), 1, 1.0), ("LogNormal", (0.2, 0.7), 1, -1.0),
+    ("HalfNormal", (1.3,), 0, 1.0), ("Laplace", (0.5, 1.5), 0, 1.0), ("Laplace", (0.5, 1.5), 1, 1.0),
+    ("Pareto", (1.5, 3.0), 0, -1.0), ("Pareto", (1.5, 3.0), 1, 1.0), ("Uniform", (-1.0, 2.0), 0, -1.0),
+    ("Uniform", (-1.0, 2.0), 1, 1.0), ("Gamma", (1e6, 1.0), 0, 1.0), ("Gamma", (1e6, 1.0), 1, 1.0),
+    ("Gamma", (2.5, 1.5), 0, -1.0), ("Beta", (1e6, 1e6), 0, 1.0), ("Beta", (2.5, 4.0), 1, 1.0),
+]
+NEAR_EPS = [1e-3, 1e-8, 1e-12, 2.0**-50, 0.0]
+
+
+@functools.cache
+def near_derivation(family: str) -> sd.Derivation:
+    fam = {f.name: f for f in sd.CATALOG}[family]
+    return sd.kl_divergence(fam.symbolic_example(1), fam.symbolic_example(2))
+
+
+def near_arguments(family: str, p: tuple[float, ...], j: int, sign: float, eps: float) -> list[Any]:
+    q = list(p)
+    q[j] = p[j] + sign * eps * (abs(p[j]) or 1.0)
+    if family == "Binomial":
+        return [p[0], p[1], q[1]]
+    return [*p, *q]
+
+
+def near_reference(d: sd.Derivation, args: list[Any]) -> mpmath.mpf:
+    """d.expr at the exact binary values of the arguments, at 50 digits (80-digit Floats hold them
+    exactly; SymPy evaluates loggamma of a large exact integer as the log of its factorial)."""
+    names = parameter_names(d)
+    by_name = {str(s): s for f in d.families for s in f.free_symbols}
+
+    def exact(name: str, v: float) -> sp.Expr:
+        return sp.Integer(int(v)) if name == "n" else sp.Float(sp.Rational(v), 80)
+
+    expr = d.expr.xreplace({by_name[n]: exact(n, v) for n, v in zip(names, args)})
+    return mpmath.mpf(str(sp.N(expr, 50)))
+
+
+def near_ok(got: float, ref: mpmath.mpf, rel: float = 4e-15) -> bool:
+    if abs(ref) < 1e-60:  # P = Q: the KL is 0
+        return got == 0 or abs(got) <= 1e-300
+    return got >= 0 and abs(mpmath.mpf(got) - ref) <= rel * abs(ref)
+
+
+@pytest.mark.parametrize("eps", NEAR_EPS, ids=lambda e: f"{e:.3g}")
+@pytest.mark.parametrize("row", NEAR_ROWS, ids=lambda r: f"{r[0]}-{r[1]}-{r[2]}")
+def test_kl_of_nearly_equal_distributions(row: tuple, eps: float) -> None:
+    """numpy and Python (math backend and codegen source) give the KL to a few ulps, never negative."""
+    family, p, j, sign = row
+    d = near_derivation(family)
+    args = near_arguments(family, p, j, sign, eps)
+    ref = near_reference(d, args)
+    got_np = float(to_function(d)(*[np.asarray(a) for a in args]))
+    got_math = float(to_function(d, "math")(*args))
+    assert near_ok(got_np, ref), (args, got_np, ref)
+    assert near_ok(got_math, ref), (args, got_math, ref)
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler (cc) on this machine")
+@pytest.mark.parametrize("row", [r for r in NEAR_ROWS if r[0] in ("Bernoulli", "Normal", "Gamma", "Beta", "Laplace")],
+                         ids=lambda r: f"{r[0]}-{r[1]}-{r[2]}")
+def test_kl_of_nearly_equal_distributions_in_c(row: tuple, tmp_path: Any) -> None:
+    family, p, j, sign = row
+    d = near_derivation(family)
+    src = codegen(d, "c")
+    calls = []
+    refs = []
+    for eps in NEAR_EPS:
+        args = near_arguments(family, p, j, sign, eps)
+        calls.append(f"{function_name(d)}({', '.join(repr(float(a)) for a in args)})")
+        refs.append(near_reference(d, args))
+    body = "".join(f'    printf("%.17g\\n", {c});\n' for c in calls)
+    path = tmp_path / "near.c"
+    path.write_text(f"{src}\n#include <stdio.h>\nint main(void)\n{{\n{body}    return 0;\n}}\n")
+    r = subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-O2", str(path), "-o",
+                        str(tmp_path / "near"), "-lm"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = subprocess.run([str(tmp_path / "near")], capture_output=True, text=True, check=True).stdout.split()
+    for eps, text, ref in zip(NEAR_EPS, out, refs):
+        assert near_ok(float(text), ref), (eps, text, ref)
+
+
+def test_near_helpers_agree_across_backends() -> None:
+    """The numpy runtime and the Python helper texts of the P ~ Q nodes give the same numbers, also
+    far from P = Q (the plain forms there) and at 0."""
+    ns = CG.backends._numpy_namespace()
+    py = python_helpers()
+    for name, args in (("kl_div_d", (0.3, 0.3 - 2.0**-50, 2.0**-50)), ("kl_div_d", (0.0, 0.2, -0.2)),
+                       ("kl_div_d", (5.0, 0.1, 4.9)), ("powlog_bregman", (2, 1e-9, 1 + 1e-9, 1.0)),
+                       ("powlog_bregman", (1, 9.0, 10.0, 1.0)), ("expm1mx", (1e-8,)), ("expm1mx", (-3.0,)),
+                       ("lgamma_bregman", (1e6, 1.0)), ("lgamma_bregman", (0.7, 0.2)),
+                       ("lgamma_bregman", (2.0, 30.0)), ("lgamma_bregman", (3.0, 0.0))):
+        a = float(ns[name](*[np.asarray(x) if isinstance(x, float) else x for x in args]))
+        b = py[name](*args)
+        assert a == pytest.approx(b, rel=1e-15, abs=0), (name, args, a, b)
+    mp = mpmath.mpf
+    assert py["lgamma_bregman"](0.7, 0.2) == pytest.approx(
+        float(mpmath.loggamma(mp(0.9)) - mpmath.loggamma(mp(0.7)) - mp(0.2) * mpmath.digamma(mp(0.7))), rel=1e-14)

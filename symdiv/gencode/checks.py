@@ -14,13 +14,13 @@ from sympy.codegen.cfunctions import expm1, log1p
 from ..derivation import Derivation, Expectation
 from ..errors import UnsupportedError
 from .nodes import (
+    NEAR_NODES,
     DigammaRem,
     Erfcx,
     Group,
     KLDiv,
     LogGamma,
     LogGammaRem,
-    NEAR_NODES,
     Near,
     OrInf,
     Quot,

@@ -118,10 +118,12 @@ def _render(template: str, width: int, c: bool = False) -> str:
     text = Template(template).substitute(
         series_digamma=_series_text(DIGAMMA_SERIES, c), series_erfcx=_series_text(ERFCX_SERIES, c),
         series_gammaln=_series_text(GAMMALN_SERIES, c), half_log_2pi=repr(HALF_LOG_2PI),
-        shift=DIGAMMA_SHIFT, expm1mx_series=EXPM1MX_SERIES, expm1mx_last=EXPM1MX_LAST, log1pmx_last=LOG1PMX_LAST, log1pmx_series=LOG1PMX_SERIES,
+        shift=DIGAMMA_SHIFT, expm1mx_series=EXPM1MX_SERIES, expm1mx_last=EXPM1MX_LAST,
+        log1pmx_last=LOG1PMX_LAST, log1pmx_series=LOG1PMX_SERIES,
         asymptotic=ERFCX_ASYMPTOTIC, overflow=ERFCX_OVERFLOW, sqrt_pi=repr(SQRT_PI),
         tiny=repr(sys.float_info.min), huge=repr(sys.float_info.max),
-        gammaln_signed=", ".join(repr(c) for c in GAMMALN_SIGNED), gammaln_terms=len(GAMMALN_SIGNED))
+        gammaln_signed=", ".join(repr(c) for c in GAMMALN_SIGNED),
+        gammaln_terms=len(GAMMALN_SIGNED))
     lines = []
     for line in text.split("\n"):
         if len(line) > width and " = " in line:
@@ -346,7 +348,8 @@ MP_HELPERS = {
                "    with mpmath.extraprec(2 * max(-mpmath.mag(z), 0) + 10):\n"
                "        return +(mpmath.expm1(z) - z)\n",
     "lgamma_bregman": "def lgamma_bregman(a, d):\n    if d == 0:\n        return mpmath.mpf(0)\n"
-                      "    with mpmath.extraprec(2 * max(mpmath.mag(a) - mpmath.mag(d), 0) + 2 * max(mpmath.mag(a), 0) + 20):\n"
+                      "    bits = 2 * max(mpmath.mag(a) - mpmath.mag(d), 0) + 2 * max(mpmath.mag(a), 0) + 20\n"
+                      "    with mpmath.extraprec(bits):\n"
                       "        return +(mpmath.loggamma(a + d) - mpmath.loggamma(a) - d * mpmath.digamma(a))\n",
 }
 
