@@ -723,9 +723,9 @@ def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (
     >>> stable_form(sd.entropy(sd.Bernoulli("p")))
     -XLog1PY(1 - p, -p) - XLogY(p, p)
     >>> stable_form(sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")))
-    XLog1PY(1 - p, -p) - XLog1PY(1 - p, -q) + XLogY(p, p) - XLogY(p, q)
-    >>> stable_form(sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")))
-    log(Quot(sigma_2, sigma_1)) + Quot(sigma_1, sigma_2)**2/2 + Quot(mu_1 - mu_2, sigma_2)**2/2 - 1/2
+    KLDivD(p, q, p - q) + KLDivD(1 - p, 1 - q, -p + q)
+    >>> stable_form(sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2"))).args[0]
+    PowLogBregman(2, sigma_1 - sigma_2, sigma_1, sigma_2)/2 + Quot(mu_1 - mu_2, sigma_2)**2/2
     """
     if isinstance(derivation, Derivation):
         expr, families = derivation.expr, derivation.families
