@@ -103,7 +103,10 @@ def xlogratio1p(x: Any, d: Any, a: Any, b: Any) -> np.ndarray:
 
 
 def _times_weight(x: Any, r: Any) -> np.ndarray:
-    """``x*r`` for a log ``r`` that may be infinite or nan where ``x == 0``: 0 there."""
+    """``x*r`` for a log ``r`` that may be infinite or nan where ``x == 0``: 0 there (a weight that
+    is a Python number stays one, so that float32 logs stay float32)."""
+    if isinstance(x, (int, float)) and x != 0:
+        return r * x
     x = as_float(x)
     with np.errstate(all="ignore"):
         return _zero_where_x_is_zero(x * r, x, r)
