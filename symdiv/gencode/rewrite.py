@@ -333,7 +333,8 @@ def _balance(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr:
     factors = list(factors)
     for j, f in enumerate(factors):
         if f.is_Pow and f.exp == -1 and f.base.is_Add:
-            i = next((i for i, g in enumerate(factors) if g.is_Symbol and g in f.base.args), None)
+            i = next((i for i, g in enumerate(factors) if g.is_Symbol and g in f.base.args
+                      or g.is_Add and set(g.args) < set(f.base.args)), None)
             if i is not None:
                 factors[i], factors[j] = Quot(factors[i], f.base), sp.Integer(1)
     dens = [j for j, f in enumerate(factors)
@@ -362,7 +363,9 @@ def _balance(coeff: sp.Expr, factors: list[sp.Expr], ctx: _Context) -> sp.Expr:
         if factors[j] != 1 and factors[j].exp.is_Integer:
             by_power.setdefault(-factors[j].exp, []).append(j)
     for e, js in by_power.items():
-        if len(js) > 1:
+        if len(js) == 1 and e > 1:  # x/sigma_2**2 as x*(1/sigma_2)**2: no overflow of sigma_2**2 = 1e600 (math)
+            factors[js[0]] = sp.Pow(Quot(1, factors[js[0]].base), e)
+        elif len(js) > 1:
             factors[js[0]] = sp.Pow(Quot(1, sp.Mul(*(factors[j].base for j in js))), e)
             for j in js[1:]:
                 factors[j] = sp.Integer(1)
@@ -528,7 +531,25 @@ def _stab_mul(e: sp.Mul, ctx: _Context) -> sp.Expr:
         done = _explog(coeff, factors, ctx)
     if done is not None:
         return done
-    return _balance(coeff, [_stab(f, ctx) for f in factors], ctx)
+    return _balance(coeff, [_stab(f, ctx) for f in _factored(factors)], ctx)
+
+
+def _factored(factors: list[sp.Expr]) -> list[sp.Expr]:
+    """Polynomial sums (and their integer powers) as products of their factors, so that a common
+    factor of a denominator is divided out factor by factor: alpha_1*mu_2/(alpha_1*sigma_2**2 +
+    beta_1*sigma_2**2) -> (alpha_1/(alpha_1 + beta_1))*mu_2/sigma_2**2 (the sum of products of size
+    1e600 was inf/inf = nan in Beta -> Normal cross entropy at alpha_1 = sigma_2 = 1e300)."""
+    out: list[sp.Expr] = []
+    for f in factors:
+        b, e = f.as_base_exp()
+        if b.is_Add and e.is_Integer and _polynomial(b):
+            g = sp.factor(b)
+            if g.is_Mul or g.is_Pow:
+                c, rest = g.as_coeff_Mul()
+                out.extend(sp.Pow(h, e) for h in (c, *sp.Mul.make_args(rest)) if h != 1)
+                continue
+        out.append(f)
+    return out
 
 
 def _stab_add(e: sp.Add, ctx: _Context) -> sp.Expr:
@@ -544,7 +565,69 @@ def _stab_add(e: sp.Add, ctx: _Context) -> sp.Expr:
             if a.is_Mul and a.args[0] == -1 and len(a.args) == 2 and isinstance(a.args[1], sp.erf):
                 args = [x for k, x in enumerate(args) if k != j and x != 1] + [sp.erfc(a.args[1].args[0])]
                 break
-    return sp.Add(*args)
+    return sp.Add(*_squares(_same_denominator(args)))
+
+
+def _squares(args: list[sp.Expr]) -> list[sp.Expr]:
+    """A positive definite quadratic form in kept quotients (terms c*u*v with numbers c) as a sum of
+    squares with positive weights (the LDL decomposition of its matrix): u**2 - u*v + v**2/2 ->
+    (u - v/2)**2 + v**2/4 with u = 1/(lambda_1*sigma_2), v = mu_2/sigma_2 of Exponential -> Normal KL
+    (at lambda_1*sigma_2 = 1e-500, u**2 - u*v was inf - inf = nan; the true value is inf), and no
+    cancellation between terms of the form where it is finite."""
+    quad: list[int] = []
+    pairs: list[tuple[sp.Expr, list[sp.Expr]]] = []
+    for j, a in enumerate(args):
+        c, rest = a.as_coeff_Mul()
+        atoms: list[sp.Expr] = []
+        for f in sp.Mul.make_args(rest):
+            b, e = f.as_base_exp()
+            if isinstance(b, Quot) and e.is_Integer and e > 0:
+                atoms.extend([b] * int(e))
+            else:
+                atoms = []
+                break
+        if c.is_Rational and len(atoms) == 2:
+            quad.append(j)
+            pairs.append((c, atoms))
+    us = sorted({u for _, atoms in pairs for u in atoms}, key=sp.default_sort_key)
+    if len(quad) < 3 or len(us) < 2:
+        return args
+    n = len(us)
+    m = sp.zeros(n, n)
+    for c, (u, v) in pairs:
+        i, k = us.index(u), us.index(v)
+        m[i, k] += c / 2
+        m[k, i] += c / 2
+    lower, diag = sp.eye(n), [sp.Integer(0)] * n  # m = L D L^T, no pivoting
+    for i in range(n):
+        diag[i] = m[i, i] - sum(lower[i, k] ** 2 * diag[k] for k in range(i))
+        if diag[i] < 0 or (diag[i] == 0 and i < n - 1):
+            return args
+        for r in range(i + 1, n):
+            lower[r, i] = (m[r, i] - sum(lower[r, k] * lower[i, k] * diag[k] for k in range(i))) / diag[i]
+    squares = [diag[i] * sp.Add(*(lower[r, i] * us[r] for r in range(i, n))) ** 2 for i in range(n) if diag[i] != 0]
+    return [a for j, a in enumerate(args) if j not in quad] + squares
+
+
+def _same_denominator(args: list[sp.Expr]) -> list[sp.Expr]:
+    """Kept quotients of one denominator as one quotient of their difference: mu_1/beta_2 - mu_2/beta_2
+    -> (mu_1 - mu_2)/beta_2 (Gumbel KL at mu_1 = mu_2 = 1e200, beta_2 = 1e8: the two quotients of
+    size 1e192 summed beside log Gamma(1e8 + 1) = 1.7e9 lost it, exp(0) instead of inf)."""
+    args = [t for a in args for t in sp.Add.make_args(a)]
+    groups: dict[sp.Expr, list[int]] = {}
+    for j, a in enumerate(args):
+        c, q = a.as_coeff_Mul()
+        if isinstance(q, Quot) and c.is_Rational:
+            groups.setdefault(q.args[1], []).append(j)
+    out = list(args)
+    for den, js in groups.items():
+        if len(js) < 2:
+            continue
+        num = sp.Add(*(out[j].as_coeff_Mul()[0] * out[j].as_coeff_Mul()[1].args[0] for j in js))
+        out[js[0]] = Quot(num, den) if num != 0 else sp.Integer(0)
+        for j in js[1:]:
+            out[j] = sp.Integer(0)
+    return out
 
 
 def _stab(e: sp.Expr, ctx: _Context) -> sp.Expr:
@@ -645,6 +728,57 @@ def _weighted_logs(weight: sp.Expr, members: list[tuple[sp.Expr, int]]) -> list[
     return out + [weight * sp.log(u) for u in nums] + [-weight * sp.log(v) for v in dens]
 
 
+def _shared_log_weights(terms: list[sp.Expr]) -> bool:
+    """Two logs of different arguments whose weights share a symbolic monomial: k_2*log(lambda_2) +
+    (1 - k_2)*log(lambda_1) of Weibull cross entropy (at lambda_1 = lambda_2 = 1e300, k_2 = 1e16 the two
+    terms of size 7e18 cancelled to -35, true 655.5), one log of a ratio after :func:`_stirling`."""
+    seen: dict[sp.Expr, sp.Expr] = {}
+    for t in terms:
+        logs = [f for f in sp.Mul.make_args(t) if isinstance(f, sp.log) and not f.is_number]
+        if len(logs) != 1:
+            continue
+        weight = sp.expand(t / logs[0])
+        for mono in sp.Add.make_args(weight):
+            m = mono.as_coeff_Mul()[1]
+            if m == 1:
+                continue
+            if m in seen and seen[m] != logs[0]:
+                return True
+            seen.setdefault(m, logs[0])
+    return False
+
+
+def _rests_by_weight(rest: sp.Expr) -> list[sp.Expr]:
+    """The Stirling rests weighted by polynomials, collected by the monomials of the weights and
+    then by equal sums of rests: (alpha_2 - alpha_1)*(DigammaRem(alpha_1) - DigammaRem(alpha_1 + beta_1))
+    for Beta KL, where the two products of size 5e191 (alpha_1 = 1e8, alpha_2 = 1e200) summed apart
+    lost a term of size 1e100 (or were inf - inf at beta_2 = 1e300); the rest of the terms as they are."""
+    rems = sorted(rest.atoms(LogGammaRem, DigammaRem), key=sp.default_sort_key)
+    if not rems:
+        return [rest]
+    by_mono: dict[sp.Expr, sp.Expr] = {}
+    other: list[sp.Expr] = []
+    for t in sp.Add.make_args(sp.expand(rest, log=False, power_base=False, power_exp=False, multinomial=False)):
+        rem = [f for f in sp.Mul.make_args(t) if isinstance(f, (LogGammaRem, DigammaRem))]
+        if len(rem) != 1:
+            other.append(t)
+            continue
+        mono = t / rem[0]
+        c, m = mono.as_coeff_Mul()
+        by_mono[m] = by_mono.get(m, sp.Integer(0)) + c * rem[0]
+    brackets: dict[sp.Expr, sp.Expr] = {}
+    for m, bracket in by_mono.items():
+        if bracket == 0:
+            continue
+        if -bracket in brackets:
+            brackets[-bracket] -= m
+        else:
+            brackets[bracket] = brackets.get(bracket, sp.Integer(0)) + m
+    out = [Group(w) * Group(b) if w.is_Add and b.is_Add else (Group(w) * b if w.is_Add else
+           w * Group(b) if b.is_Add else w * b) for b, w in brackets.items() if w != 0]
+    return out + other
+
+
 def _stirling(expr: sp.Expr) -> sp.Expr:
     """Log-gamma and digamma terms with their terms of size x log x cancelled symbolically: in the
     polynomial-weighted terms of ``expr``, log Gamma(x) = stirling(x) + LogGammaRem(x) and
@@ -659,7 +793,7 @@ def _stirling(expr: sp.Expr) -> sp.Expr:
     if not expr.is_Add:
         return expr
     inside = [t for t in expr.args if _linear_special(t)]
-    if sum(t.has(LogGamma, sp.polygamma) for t in inside) < 2:
+    if sum(t.has(LogGamma, sp.polygamma) for t in inside) < 2 and not _shared_log_weights(inside):
         return expr
     outside = [t for t in expr.args if t not in inside]
     split = sp.Add(*inside).replace(
@@ -672,8 +806,7 @@ def _stirling(expr: sp.Expr) -> sp.Expr:
     poly = sp.Add(*(t for t in sp.Add.make_args(rest) if _polynomial(t)))
     rest -= poly
     # what is left of the polynomial terms (k_1 - k_2 of Gamma KL) is summed before the rest
-    terms = [Group(poly) if poly.is_Add else poly,
-             sp.collect(rest, sorted(rest.atoms(LogGammaRem, DigammaRem), key=sp.default_sort_key))]
+    terms = [Group(poly) if poly.is_Add else poly, *_rests_by_weight(rest)]
     # log(u) with weight sum_m k_m m: one group per monomial m and |k_m|, members (u, sign of k_m);
     # groups of the same members (up to one sign) share one sum of logs: (k_2 - 1/2) log(k_2/k_1)
     groups: dict[frozenset[tuple[sp.Expr, int]], sp.Expr] = {}
