@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
@@ -93,3 +95,18 @@ def test_fuzzer_slice(case: tuple) -> None:
         if not ok:
             bad.append((args, got, ref))
     assert not bad, bad
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+@pytest.mark.parametrize("case", REPRODUCTIONS, ids=_ids)
+def test_reproduction_in_c_source(case: tuple, tmp_path: Any) -> None:
+    P, Q, measure, args = case
+    d = derivation(P, Q, measure)
+    ref = reference(d, args)
+    assert ref is not None
+    call = f"{sd.gencode.function_name(d)}({', '.join(repr(float(a)) for a in args)})"
+    (tmp_path / "f.c").write_text(sd.codegen(d, "c") + '\n#include <stdio.h>\nint main(void) { printf("%.17g\\n", '
+                                  + call + "); return 0; }\n")
+    subprocess.run(["cc", "-O1", "-o", str(tmp_path / "f"), str(tmp_path / "f.c"), "-lm"], check=True)
+    got = float(subprocess.run([str(tmp_path / "f")], check=True, capture_output=True, text=True).stdout)
+    assert got == ref if math.isinf(ref) else got == pytest.approx(ref, rel=1e-8), (got, ref)
