@@ -351,6 +351,10 @@ def switch(close: sp.Expr, far: sp.Expr) -> sp.Expr:
     """``close`` (the P ~ Q rewrite) where the differences of its Bregman nodes are at most half
     their reference values, ``far`` (the rewrite without it) elsewhere; ``far`` alone where the
     P ~ Q passes changed nothing that needs the switch."""
+    if not close.has(LogGammaBregman):
+        # powlog_bregman is accurate for any ratio (its own near/far choice): no switch, and the
+        # code stays one expression (Normal, Exponential, LogNormal KL)
+        return close
     conds = []
     for e in sorted(close.atoms(PowLogBregman, LogGammaBregman), key=sp.default_sort_key):
         d, ref = (e.args[1], e.args[3]) if isinstance(e, PowLogBregman) else (e.args[1], e.args[0])

@@ -857,7 +857,7 @@ def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (
     -XLog1PY(1 - p, -p) - XLogY(p, p)
     >>> stable_form(sd.kl_divergence(sd.Bernoulli("p"), sd.Bernoulli("q")))
     KLDivD(p, q, p - q) + KLDivD(1 - p, 1 - q, -p + q)
-    >>> stable_form(sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2"))).args[0]
+    >>> stable_form(sd.kl_divergence(sd.Normal("mu_1", "sigma_1"), sd.Normal("mu_2", "sigma_2")))
     PowLogBregman(2, sigma_1 - sigma_2, sigma_1, sigma_2)/2 + Quot(mu_1 - mu_2, sigma_2)**2/2
     """
     if isinstance(derivation, Derivation):
