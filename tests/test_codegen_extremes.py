@@ -110,3 +110,18 @@ def test_reproduction_in_c_source(case: tuple, tmp_path: Any) -> None:
     subprocess.run(["cc", "-O1", "-o", str(tmp_path / "f"), str(tmp_path / "f.c"), "-lm"], check=True)
     got = float(subprocess.run([str(tmp_path / "f")], check=True, capture_output=True, text=True).stdout)
     assert got == ref if math.isinf(ref) else got == pytest.approx(ref, rel=1e-8), (got, ref)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math", "mpmath"])
+def test_a_difference_of_exponentials_keeps_its_digits(backend: str) -> None:
+    """KL(Uniform(0, 2.2e-208) || Gumbel(0, 0.0057)): beta*(exp(-a/beta) - exp(-b/beta))/(b - a) is 1
+    there and was computed as 1 - 1 = 0 (473.999 came out as 472.999); with both exponents beyond
+    exp's range it was inf - inf = nan where the KL is +inf. Now exp(x) - exp(y) takes expm1 of the
+    exact difference of the exponents."""
+    f = sd.kl_divergence(sd.Uniform("a_1", "b_1"), sd.Gumbel("mu_2", "beta_2")).to_function(backend)
+    narrow = (0.0, 2.17480787205866e-208, 0.0, 0.005731673579942823)
+    assert check("Uniform", "Gumbel", "kl_divergence", narrow)[0]
+    assert abs(float(f(*narrow)) - 473.9990112991961) < 1e-12
+    if backend == "numpy":
+        assert check("Uniform", "Gumbel", "kl_divergence", (-4.3087218662172106e+82, 0.0, 2.852570483770257e+220,
+                                                           118.18401403655473))[0]

@@ -273,6 +273,13 @@ def powlog_bregman(n, d, a, b):
     z = u if n == 1 else math.expm1(n * math.log1p(u))
     return -log1pmx(z)
 ''',
+    "expdiff": '''
+def expdiff(x, y, d):
+    """exp(x) - exp(y) with d = x - y: -exp(x)*expm1(-d) for d >= 0, exp(y)*expm1(d) otherwise."""
+    if d >= 0:
+        return -math.exp(x) * math.expm1(-d)
+    return math.exp(y) * math.expm1(d)
+''',
     "expm1mx": '''
 def expm1mx(z):
     """exp(z) - 1 - z: the series z*z*(1/2 + z*(1/6 + ...)) for |z| < $expm1mx_series, the difference beyond."""
@@ -344,6 +351,8 @@ MP_HELPERS = {
     "powlog_bregman": "def powlog_bregman(n, d, a, b):\n    if d == 0:\n        return mpmath.mpf(0)\n"
                       "    with mpmath.extraprec(2 * max(mpmath.mag(b) - mpmath.mag(d), 0) + 10):\n"
                       "        return +((a / b) ** n - 1 - n * mpmath.log(a / b))\n",
+    "expdiff": "def expdiff(x, y, d):\n    if d >= 0:\n        return -mpmath.exp(x) * mpmath.expm1(-d)\n"
+               "    return mpmath.exp(y) * mpmath.expm1(d)\n",
     "expm1mx": "def expm1mx(z):\n    if z == 0:\n        return mpmath.mpf(0)\n"
                "    with mpmath.extraprec(2 * max(-mpmath.mag(z), 0) + 10):\n"
                "        return +(mpmath.expm1(z) - z)\n",
@@ -511,6 +520,15 @@ static double symdiv_powlog_bregman(double n, double d, double a, double b)
         return pow(a / b, n) - 1.0 - n * symdiv_logratio(a, b);
     z = n == 1.0 ? u : expm1(n * log1p(u));
     return -symdiv_log1pmx(z);
+}
+""",
+    "symdiv_expdiff": """
+/* exp(x) - exp(y) with d = x - y: -exp(x)*expm1(-d) for d >= 0, exp(y)*expm1(d) otherwise */
+static double symdiv_expdiff(double x, double y, double d)
+{
+    if (d >= 0)
+        return -exp(x) * expm1(-d);
+    return exp(y) * expm1(d);
 }
 """,
     "symdiv_expm1mx": """

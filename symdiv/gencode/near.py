@@ -16,7 +16,10 @@ from an exact difference of the parameters:
   (symbolically, or as two probability vectors summed over their classes) as
   ``c*sum_i kl_div_d(x_i, y_i, x_i - y_i)``, terms >= 0 (Bernoulli, Binomial, Geometric,
   Categorical KL); and ``log(u/v)`` of two sums of the same stems as log1p of their exact
-  difference (Uniform KL).
+  difference (Uniform KL);
+* :func:`exp_differences` (after the rest): ``c*exp(x) - c*exp(y)`` as ``c*expdiff(x, y, x - y)``,
+  the difference of the exponents formed exactly (Uniform -> Gumbel KL, a Uniform far narrower
+  than the Gumbel's scale).
 
 Every pass rewrites a sum into an equal sum (:func:`~symdiv.gencode.nodes.plain` writes the nodes out).
 """
@@ -28,6 +31,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from .nodes import (
+    ExpDiff,
     Expm1mx,
     KLDivD,
     LogGamma,
@@ -366,3 +370,49 @@ def switch(close: sp.Expr, far: sp.Expr) -> sp.Expr:
     from .nodes import Near
 
     return Near(close, far, sp.And(*conds))
+
+
+# ---------------------------------------------------------------- differences of exponentials
+def _exp_factor(t: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(c, x)`` for a term ``c*exp(x)`` with one exp factor, else None."""
+    factors = sp.Mul.make_args(t)
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    if len(exps) != 1:
+        return None
+    return sp.Mul(*(f for f in factors if f is not exps[0])), exps[0].args[0]
+
+
+def _exponent_difference(x: sp.Expr, y: sp.Expr) -> sp.Expr:
+    """``x - y`` as one expression: two quotients over the same denominator as one quotient of the
+    difference of their numerators ((mu - a)/beta - (mu - b)/beta = (b - a)/beta, exact where a ~ b)."""
+    if isinstance(x, Quot) and isinstance(y, Quot) and x.args[1] == y.args[1]:
+        return Quot(sp.expand(x.args[0] - y.args[0]), x.args[1])
+    return x - y
+
+
+def exp_differences(expr: sp.Expr) -> sp.Expr:
+    """Every pair ``c*exp(x) - c*exp(y)`` of a sum as ``c*ExpDiff(x, y, x - y)``: computed as
+    exp(x) - exp(y) the pair lost everything where x ~ y (1 - exp(-1e-206) is 0) and gave nan where
+    both overflowed (inf - inf).
+
+    >>> a, b, m, s = sp.symbols("a b m s", positive=True)
+    >>> exp_differences(sp.exp(Quot(m - a, s)) - sp.exp(Quot(m - b, s)))
+    -ExpDiff(Quot(-b + m, s), Quot(-a + m, s), Quot(a - b, s))
+    """
+    def pair(add: sp.Expr) -> sp.Expr:
+        terms = list(add.args)
+        for i, t in enumerate(terms):
+            first = _exp_factor(t)
+            if first is None:
+                continue
+            for j in range(i + 1, len(terms)):
+                second = _exp_factor(terms[j])
+                if second is None or sp.expand(first[0] + second[0]) != 0:
+                    continue
+                (c, x), (_, y) = first, second
+                rest = [u for k, u in enumerate(terms) if k not in (i, j)]
+                return pair(sp.Add(*rest, c * ExpDiff(x, y, _exponent_difference(x, y)))) if rest else \
+                    c * ExpDiff(x, y, _exponent_difference(x, y))
+        return add
+
+    return expr.replace(lambda e: e.is_Add, pair)

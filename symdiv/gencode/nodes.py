@@ -214,8 +214,20 @@ class Expm1mx(sp.Function):
         return sp.exp(z) - 1 - z
 
 
+class ExpDiff(sp.Function):
+    """``exp(x) - exp(y)`` with ``d = x - y`` given as its own expression: ``-exp(x)*expm1(-d)``
+    where d >= 0, ``exp(y)*expm1(d)`` elsewhere. No cancellation where x ~ y (KL(Uniform || Gumbel)
+    of a Uniform far narrower than the Gumbel's scale lost exactly 1), no inf - inf where both
+    exps overflow (nan where the value is inf)."""
+
+    nargs = 3
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, y: sp.Expr, d: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return sp.exp(x) - sp.exp(y)
+
+
 #: the nodes of the P ~ Q rewrite, written out by :func:`plain` through their ``rewrite(sp.log)``
-NEAR_NODES = (KLDivD, PowLogBregman, LogGammaBregman, Expm1mx)
+NEAR_NODES = (KLDivD, PowLogBregman, LogGammaBregman, Expm1mx, ExpDiff)
 
 
 class Near(sp.Function):

@@ -867,6 +867,6 @@ def stable_form(derivation: Derivation | sp.Expr, families: Sequence[Family] = (
     if expr.has(sp.oo, -sp.oo, sp.zoo) and expr.is_infinite:
         return expr
     ctx = replace(_context(families), ratios=ratios)
-    far = near.kl_terms(_stirling(_stab(_kl_div(expr), ctx)), ctx.simplex)
-    close = near.kl_terms(_stirling(_stab(near.before(_kl_div(expr)), ctx)), ctx.simplex)
+    far = near.exp_differences(near.kl_terms(_stirling(_stab(_kl_div(expr), ctx)), ctx.simplex))
+    close = near.exp_differences(near.kl_terms(_stirling(_stab(near.before(_kl_div(expr)), ctx)), ctx.simplex))
     return near.switch(close, far)

@@ -370,5 +370,9 @@ def near_helpers(xp: Any, logratio: Callable[[Any, Any], Any], gammaln: Callable
             close = acc + a * (_log1pmx(xp, u) + u * xp.log1p(u)) - 0.5 * _log1pmx(xp, u) + u * (u * v) * series
             return xp.where(zero, xp.zeros_like(close), xp.where(near, close, far))
 
+    def expdiff(x: Any, y: Any, d: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return xp.where(d >= 0, -xp.exp(x) * xp.expm1(-d), xp.exp(y) * xp.expm1(d))
+
     return {"kl_div_d": kl_div_d, "powlog_bregman": powlog_bregman, "expm1mx": expm1mx,
-            "lgamma_bregman": lgamma_bregman}
+            "lgamma_bregman": lgamma_bregman, "expdiff": expdiff}
