@@ -238,7 +238,8 @@ def test_condition_free_code_is_unchanged() -> None:
     assert "where(" not in sd.entropy(sd.Uniform("a", "b")).to_function().source
     assert normal_kl().to_function().source == (
         "def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):\n"
-        "    return (1/2)*powlog_bregman(2, sigma_1 - sigma_2, sigma_1, sigma_2) + (1/2)*((mu_1 - mu_2)/sigma_2)**2\n")
+        "    return nonneg((1/2)*powlog_bregman(2, sigma_1 - sigma_2, sigma_1, sigma_2) "
+        "+ (1/2)*((mu_1 - mu_2)/sigma_2)**2)\n")
 
 
 def test_python_source_and_bits() -> None:

@@ -273,6 +273,11 @@ def powlog_bregman(n, d, a, b):
     z = u if n == 1 else math.expm1(n * math.log1p(u))
     return -log1pmx(z)
 ''',
+    "nonneg": '''
+def nonneg(x):
+    """A divergence as computed, 0 where rounding made it negative (nan stays nan)."""
+    return 0.0 if x < 0 else x
+''',
     "expdiff": '''
 def expdiff(x, y, d):
     """exp(x) - exp(y) with d = x - y: -exp(x)*expm1(-d) for d >= 0, exp(y)*expm1(d) otherwise."""
@@ -351,6 +356,7 @@ MP_HELPERS = {
     "powlog_bregman": "def powlog_bregman(n, d, a, b):\n    if d == 0:\n        return mpmath.mpf(0)\n"
                       "    with mpmath.extraprec(2 * max(mpmath.mag(b) - mpmath.mag(d), 0) + 10):\n"
                       "        return +((a / b) ** n - 1 - n * mpmath.log(a / b))\n",
+    "nonneg": "def nonneg(x):\n    return mpmath.mpf(0) if x < 0 else x\n",
     "expdiff": "def expdiff(x, y, d):\n    if d >= 0:\n        return -mpmath.exp(x) * mpmath.expm1(-d)\n"
                "    return mpmath.exp(y) * mpmath.expm1(d)\n",
     "expm1mx": "def expm1mx(z):\n    if z == 0:\n        return mpmath.mpf(0)\n"
@@ -520,6 +526,13 @@ static double symdiv_powlog_bregman(double n, double d, double a, double b)
         return pow(a / b, n) - 1.0 - n * symdiv_logratio(a, b);
     z = n == 1.0 ? u : expm1(n * log1p(u));
     return -symdiv_log1pmx(z);
+}
+""",
+    "symdiv_nonneg": """
+/* a divergence as computed, 0 where rounding made it negative (nan stays nan) */
+static double symdiv_nonneg(double x)
+{
+    return x < 0 ? 0.0 : x;
 }
 """,
     "symdiv_expdiff": """

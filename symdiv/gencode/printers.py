@@ -104,6 +104,9 @@ class Printer:
     def _print_ExpDiff(self, e: sp.Expr) -> str:
         return self._near("expdiff", e)
 
+    def _print_NonNeg(self, e: sp.Expr) -> str:
+        return self._near("nonneg", e)
+
     def _print_Group(self, e: sp.Expr) -> str:
         return f"({self._print(e.args[0])})"  # type: ignore[attr-defined]
 
@@ -239,6 +242,7 @@ class _TensorConstants:
 class NumpyPrinter(_TensorConstants, ArrayPrinter):
     names: ClassVar[dict[str, str]] = {
         "kl_div_d": "kl_div_d", "powlog_bregman": "powlog_bregman", "expm1mx": "expm1mx", "expdiff": "expdiff",
+        "nonneg": "nonneg",
         "lgamma_bregman": "lgamma_bregman",
         "log": "numpy.log", "log1p": "numpy.log1p", "exp": "numpy.exp", "expm1": "numpy.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "gammaln", "gamma": "gamma", "digamma": "digamma",
@@ -300,6 +304,7 @@ class PythonPrinter(Printer, PythonCodePrinter):
     fsum: ClassVar[str] = "math.fsum"
     names: ClassVar[dict[str, str]] = {
         "kl_div_d": "kl_div_d", "powlog_bregman": "powlog_bregman", "expm1mx": "expm1mx", "expdiff": "expdiff",
+        "nonneg": "nonneg",
         "lgamma_bregman": "lgamma_bregman",
         "log": "math.log", "log1p": "math.log1p", "exp": "math.exp", "expm1": "math.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "math.lgamma", "gamma": "math.gamma",
@@ -341,6 +346,7 @@ class PythonPrinter(Printer, PythonCodePrinter):
 class MpmathPrinter(Printer, SymPyMpmathPrinter):
     names: ClassVar[dict[str, str]] = {
         "kl_div_d": "kl_div_d", "powlog_bregman": "powlog_bregman", "expm1mx": "expm1mx", "expdiff": "expdiff",
+        "nonneg": "nonneg",
         "lgamma_bregman": "lgamma_bregman",
         "log": "mpmath.log", "log1p": "mpmath.log1p", "exp": "mpmath.exp", "expm1": "mpmath.expm1",
         "xlogy": "xlogy", "xlog1py": "xlog1py", "lgamma": "mpmath.loggamma", "gamma": "mpmath.gamma",
@@ -383,7 +389,7 @@ class MpmathPrinter(Printer, SymPyMpmathPrinter):
 class CPrinter(Printer, C99CodePrinter):
     names: ClassVar[dict[str, str]] = {
         "kl_div_d": "symdiv_kl_div_d", "powlog_bregman": "symdiv_powlog_bregman", "expm1mx": "symdiv_expm1mx",
-        "expdiff": "symdiv_expdiff",
+        "expdiff": "symdiv_expdiff", "nonneg": "symdiv_nonneg",
         "lgamma_bregman": "symdiv_lgamma_bregman",
         "log": "log", "log1p": "log1p", "exp": "exp", "expm1": "expm1", "xlogy": "symdiv_xlogy",
         "xlog1py": "symdiv_xlog1py", "lgamma": "lgamma", "gamma": "tgamma", "digamma": "symdiv_digamma",

@@ -374,5 +374,9 @@ def near_helpers(xp: Any, logratio: Callable[[Any, Any], Any], gammaln: Callable
         with np.errstate(all="ignore"):
             return xp.where(d >= 0, -xp.exp(x) * xp.expm1(-d), xp.exp(y) * xp.expm1(d))
 
+    def nonneg(x: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return xp.where(x < 0, x * 0, x)
+
     return {"kl_div_d": kl_div_d, "powlog_bregman": powlog_bregman, "expm1mx": expm1mx,
-            "lgamma_bregman": lgamma_bregman, "expdiff": expdiff}
+            "lgamma_bregman": lgamma_bregman, "expdiff": expdiff, "nonneg": nonneg}

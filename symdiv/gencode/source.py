@@ -19,6 +19,7 @@ from ..derivation import Derivation, Quantity
 from ..errors import InvalidParameterTypeError, UnsupportedError
 from .checks import Target, check, conditions, conditions_note, hoist, is_class_sum, under_conditions
 from .helpers import C_HELPERS, MP_HELPERS, PY_HELPERS, used_helpers
+from .nodes import NonNeg
 from .printers import Printer, make_printer
 from .rewrite import stable_form
 from .signature import Signature, function_name, signature_of
@@ -62,6 +63,8 @@ def make_plan(d: Derivation, target: Target, name: str | None, bits: bool, reser
     if bits and not d.is_infinite:
         expr = expr / sp.log(2)
     check(d, expr, target)
+    if d.quantity is Quantity.KL_DIVERGENCE and not d.is_infinite:
+        expr = NonNeg(expr)  # KL >= 0: rounding at P ~ Q must not make it negative
     expr = under_conditions(d, expr)
     sig = signature_of(d, d.expr)
     symbol_names: dict[sp.Basic, str] = {}
