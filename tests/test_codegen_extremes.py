@@ -141,3 +141,15 @@ def test_a_kl_from_generated_code_is_never_negative(backend: str, family: str, p
             assert float(f(*point, *moved)) >= 0, (point, moved)
     if backend == "numpy":
         assert math.isnan(float(f(*point, *(math.nan,) * len(point))))
+
+
+@pytest.mark.parametrize(("args", "truth"), [((1e20, 1e15, 1.0), 100010.09398693178),
+                                             ((1e30, 1e20, 1.0), 10000000010.093988),
+                                             ((1e8, 1e8, 1.0), 8.7914018421048)])
+def test_gamma_exponential_kl_far_from_equal(args: tuple, truth: float) -> None:
+    """The P ~ Q form alpha*(r - 1 - log r) + (1 - alpha)*log(1/r) was used at every ratio r: at
+    alpha = 1e20 its two terms of size 3e21 cancel to -0.92 (true 100010.09); a hostile audit found it.
+    The switch to the general form applies wherever a log is left beside the Bregman terms."""
+    f = sd.kl_divergence(sd.Gamma("alpha_1", "beta_1"), sd.Exponential("lambda_2")).to_function()
+    assert float(f(*args)) == pytest.approx(truth, rel=1e-12)
+    assert check("Gamma", "Exponential", "kl_divergence", args)[0]
