@@ -153,3 +153,13 @@ def test_gamma_exponential_kl_far_from_equal(args: tuple, truth: float) -> None:
     f = sd.kl_divergence(sd.Gamma("alpha_1", "beta_1"), sd.Exponential("lambda_2")).to_function()
     assert float(f(*args)) == pytest.approx(truth, rel=1e-12)
     assert check("Gamma", "Exponential", "kl_divergence", args)[0]
+
+
+@pytest.mark.parametrize(("args", "truth"), [((1e16, 0.5, 1.1e16, 0.5), 0.002344910097836106),
+                                             ((1e12, 0.5, 1.1e12, 0.5), 0.0023449100978378823),
+                                             ((16.0, 1e15, 16.0, 1.1e15), 0.07503712313082289)])
+def test_beta_kl_with_one_large_shape(args: tuple, truth: float) -> None:
+    """The P ~ Q form of the Beta KL (log-gamma Bregman terms of alpha and beta less that of
+    alpha + beta) cancels where one shape is large: 0.0 for 0.0023 (hostile audit). Not used there."""
+    f = sd.kl_divergence(sd.Beta("alpha_1", "beta_1"), sd.Beta("alpha_2", "beta_2")).to_function()
+    assert float(f(*args)) == pytest.approx(truth, rel=1e-9)
