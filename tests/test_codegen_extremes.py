@@ -163,3 +163,12 @@ def test_beta_kl_with_one_large_shape(args: tuple, truth: float) -> None:
     alpha + beta) cancels where one shape is large: 0.0 for 0.0023 (hostile audit). Not used there."""
     f = sd.kl_divergence(sd.Beta("alpha_1", "beta_1"), sd.Beta("alpha_2", "beta_2")).to_function()
     assert float(f(*args)) == pytest.approx(truth, rel=1e-9)
+
+
+def test_an_mpmath_series_without_a_value_is_a_symdiv_error() -> None:
+    """entropy(Poisson(lambda)) as mpmath code at lambda = 1e15 raised Python's bare ArithmeticError
+    (the largest terms beyond reach); now a symdiv UnsupportedError that says so."""
+    f = sd.entropy(sd.Poisson("lambda_1")).to_function("mpmath")
+    assert abs(float(f(3.5)) - 2.0151725225129722812) < 1e-14
+    with pytest.raises(sd.UnsupportedError, match="no value here"):
+        f(10**15)

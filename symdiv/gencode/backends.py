@@ -87,7 +87,14 @@ def _numpy_namespace() -> dict[str, Any]:
 def _mpmath_namespace() -> dict[str, Any]:
     from ..explicit import sum_series
 
-    return {"mpmath": mpmath, "symdiv_series": sum_series, **mpmath_helpers()}
+    def series(term: Any, lo: Any, hi: Any, dps: int = 30) -> Any:
+        """sum_series, its "no value here" (the largest terms beyond reach) as a symdiv error."""
+        try:
+            return sum_series(term, lo, hi, dps)
+        except ArithmeticError as e:
+            raise UnsupportedError(f"the series has no value here: {e}") from None
+
+    return {"mpmath": mpmath, "symdiv_series": series, **mpmath_helpers()}
 
 
 def _ratio_helpers(xp: Any) -> dict[str, Any]:
