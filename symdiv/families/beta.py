@@ -51,17 +51,20 @@ class Beta(Family):
 
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         a, b = self.alpha, self.beta
+
+        def moment(t: sp.Expr) -> sp.Expr:  # E[X^t]
+            return gamma(a + t) * gamma(a + b) / (gamma(a) * gamma(a + b + t))
+
         c = power_of_x(g)
         if c is not None:
             if c.is_Integer and c > 0:
                 return sp.rf(a, c) / sp.rf(a + b, c)
-            return gamma(a + c) * gamma(a + b) / (gamma(a) * gamma(a + b + c))
+            return moment(c)
         if is_log_x(g):
             return digamma(a) - digamma(a + b)
         if is_log_one_minus_x(g):
             return digamma(b) - digamma(a + b)
-        return log_power_moment(g, lambda c: gamma(a + c) * gamma(a + b) / (gamma(a) * gamma(a + b + c)),
-                                lambda c: sp.Gt(a + c, 0))
+        return log_power_moment(g, moment, lambda c: sp.Gt(a + c, 0))
 
     def natural_form(self) -> NaturalForm | None:
         return NaturalForm((self.alpha - 1, self.beta - 1), (sp.log(X), sp.log(1 - X)),
