@@ -177,7 +177,7 @@ class Derivation:
         """
         return provided("derivation_latex")(self, steps=steps, env=env, label=label, notation=notation)
 
-    def to_function(self, backend: str = "numpy", *, bits: bool = False) -> Callable[..., Any]:
+    def to_function(self, backend: str = "numpy", *, bits: bool = False, checked: bool = True) -> Callable[..., Any]:
         """The closed form as a numeric function (see :func:`symdiv.gencode.to_function`).
 
         ``backend`` is "numpy" (arrays broadcast), "math", "mpmath", "torch" or "jax"; the
@@ -188,7 +188,7 @@ class Derivation:
         >>> f.params, f(0.0, 0.5) == f(p=0.0, q=0.5) > 0
         (('p', 'q'), True)
         """
-        return provided("to_function")(self, backend, bits=bits)
+        return provided("to_function")(self, backend, bits=bits, checked=checked)
 
     def diff(self, param: Any, order: int = 1) -> sp.Expr:
         """The derivative of the closed form with respect to a parameter (a symbol or its name).

@@ -7,7 +7,8 @@ function compared with the closed form at the binary values of the arguments as 
 evaluated by SymPy's strict evalf (as many digits as the cancellation needs). Where the true value
 exceeds the largest double the function must give inf of the same sign.
 
-Run ``python tests/extremes.py [points per case] [seed]`` for the failures of a larger draw.
+Run ``python tests/extremes.py [points per case] [seed] [--plain]`` for the failures of a larger
+draw (``--plain``: the generated code without its run-time check, ``to_function(..., checked=False)``).
 """
 
 from __future__ import annotations
@@ -54,9 +55,11 @@ def derivation(P: str, Q: str | None, measure: str) -> sd.Derivation | None:
 
 
 @functools.cache
-def function(P: str, Q: str | None, measure: str) -> Any:
+def function(P: str, Q: str | None, measure: str, checked: bool = True) -> Any:
+    """The numpy function; ``checked=False``: the plain generated code, without the error bound
+    and the mpmath fallback (what the stable rewrite alone achieves)."""
     d = derivation(P, Q, measure)
-    return None if d is None else to_function(d)
+    return None if d is None else to_function(d, checked=checked)
 
 
 def _symbols(d: sd.Derivation) -> list[sp.Symbol]:
@@ -127,11 +130,12 @@ def _mp_function(d: sd.Derivation) -> Any:
     return sp.lambdify(_symbols(d), d.expr, "mpmath")
 
 
-def check(P: str, Q: str | None, measure: str, args: tuple[float, ...], rel: float = 1e-8) -> tuple[bool, float, Any]:
+def check(P: str, Q: str | None, measure: str, args: tuple[float, ...], rel: float = 1e-8,
+          checked: bool = True) -> tuple[bool, float, Any]:
     """(ok, got, reference) of the numpy function at ``args``."""
     d = derivation(P, Q, measure)
     assert d is not None
-    got = float(function(P, Q, measure)(*args))
+    got = float(function(P, Q, measure, checked)(*args))
     ref = reference(d, args)
     if ref is None:
         return True, got, ref
@@ -160,9 +164,10 @@ def spread(d: sd.Derivation, args: tuple[float, ...], ref: float) -> float:
     return out
 
 
-def run(n: int, seed: int, only: list[tuple[str, str | None, str]] | None = None) -> tuple[int, list[tuple]]:
+def run(n: int, seed: int, only: list[tuple[str, str | None, str]] | None = None,
+        checked: bool = True) -> tuple[int, list[tuple]]:
     """(points checked, failures) over the cases (or ``only``), ``n`` points each."""
-    checked, failures = 0, []
+    count, failures = 0, []
     for case in only or cases():
         d = derivation(*case)
         if d is None:
@@ -170,17 +175,17 @@ def run(n: int, seed: int, only: list[tuple[str, str | None, str]] | None = None
         rng = random.Random(f"{seed}/{case}")
         for _ in range(n):
             args = draw(d, rng)
-            ok, got, ref = check(*case, args)
-            checked += 1
+            ok, got, ref = check(*case, args, checked=checked)
+            count += 1
             if not ok:
                 failures.append((case, args, got, ref))
-    return checked, failures
+    return count, failures
 
 
 if __name__ == "__main__":  # pragma: no cover - a manual run
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    total, bad = run(n, seed)
+    total, bad = run(n, seed, checked="--plain" not in sys.argv)
     for case, args, got, ref in bad:
         print(case, args, got, ref)
     print(f"{len([c for c in cases() if derivation(*c) is not None])} cases, {total} points, {len(bad)} failures")

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
+import numpy as np
 import sympy as sp
 
 from ..derivation import Derivation, Quantity
+from ..errors import UnsupportedError
+from . import guard
 from .backends import Backend, find_backend, find_language
 from .checks import conditions, conditions_note
 from .source import RESERVED_PY, Plan, make_plan
@@ -44,7 +49,8 @@ def codegen(derivation: Derivation, language: str = "python", *, name: str | Non
     return lang.source(make_plan(derivation, lang.target, name, bits, lang.reserved), lang.printer)
 
 
-def to_function(derivation: Derivation, backend: str = "numpy", *, bits: bool = False) -> Callable[..., Any]:
+def to_function(derivation: Derivation, backend: str = "numpy", *, bits: bool = False,
+                checked: bool = True) -> Callable[..., Any]:
     """A function computing the derivation's closed form for numbers.
 
     Arguments are the free parameters in the order of :func:`parameter_names` (P's parameters,
@@ -58,6 +64,14 @@ def to_function(derivation: Derivation, backend: str = "numpy", *, bits: bool = 
     * ``"mpmath"``: mpmath numbers at the current ``mpmath.mp.dps``; infinite series are
       summed from their largest terms outward (:func:`symdiv.explicit.sum_series`).
     * ``"torch"``, ``"jax"``: tensors (optional packages).
+
+    ``checked`` (numpy and math): each result comes with a bound on its rounding error
+    (:mod:`~symdiv.gencode.guard`), and where the bound exceeds 3.7e-11 of the value (terms of
+    1e300 that cancel, an intermediate beyond 1.8e308) the value is computed again with mpmath,
+    kept when two precisions agree, else nan. The check costs about as much again as the plain
+    code on typical points; ``checked=False`` skips it (then extreme parameters can lose digits).
+    mpmath results are always checked the same way (two precisions agree at ``mp.dps``); torch
+    and jax are never (they keep autodiff).
 
     Boundaries give limits (0 log 0 = 0); an infinite derivation gives inf. ``fn.source`` is the
     generated code, ``fn.expr`` the stable form. Raises :class:`symdiv.UnsupportedError` for
@@ -79,7 +93,9 @@ def to_function(derivation: Derivation, backend: str = "numpy", *, bits: bool = 
     namespace = entry.namespace()
     plan = make_plan(derivation, entry, None, bits, RESERVED_PY)
     source = entry.source(plan, entry.printer)
-    return _wrap(_compile(source, plan.name, namespace), plan, entry, namespace, source)
+    core = _compile(source, plan.name, namespace)
+    checker = _Checker(derivation, plan, bits) if checked and entry.name in ("numpy", "math") else None
+    return _wrap(core, plan, entry, namespace, source, checker)
 
 
 def _compile(source: str, name: str, namespace: dict[str, Any]) -> Callable[..., Any]:
@@ -117,8 +133,73 @@ def _doc(plan: Plan, backend: Backend) -> str:
     return "\n".join(lines)
 
 
+class _Checker:
+    """The checked run of a float backend: the numpy source on Shadows, and the mpmath function
+    for the points it does not trust (both compiled on first use)."""
+
+    def __init__(self, derivation: Derivation, plan: Plan, bits: bool) -> None:
+        self.derivation, self.plan, self.bits = derivation, plan, bits
+        self._shadow: Callable[..., Any] | None = None
+        self._mp: Callable[..., Any] | None = None
+
+    def shadow(self) -> Callable[..., Any]:
+        if self._shadow is None:
+            entry = find_backend("numpy")
+            plan = make_plan(self.derivation, entry, None, self.bits, RESERVED_PY)
+            self._shadow = _compile(entry.source(plan, entry.printer), plan.name,
+                                    guard.shadow_namespace(entry.namespace()))
+        return self._shadow
+
+    def mp(self) -> Callable[..., Any]:
+        if self._mp is None:
+            entry = find_backend("mpmath")
+            plan = make_plan(self.derivation, entry, None, self.bits, RESERVED_PY)
+            self._mp = _compile(entry.source(plan, entry.printer), plan.name, entry.namespace())
+        return self._mp
+
+    def flags(self, values: list[Any]) -> Any:
+        """Where the float results for ``values`` (arrays, classes on the last axis of class
+        arrays) are not trusted."""
+        sig = self.plan.sig
+        shaped = [v if sig.is_array(s) else v[..., None] for v, s in zip(values, sig.symbols)] \
+            if self.plan.class_axis else values
+        return guard.untrusted(self.shadow(), shaped)
+
+    def fix_array(self, out: Any, values: list[Any]) -> Any:
+        """``out`` (the numpy result for ``values``) with the untrusted points computed by mpmath
+        (nan where mpmath has no certain value either)."""
+        sig = self.plan.sig
+        bad = np.broadcast_to(self.flags(values), np.shape(out))
+        if not bad.any():
+            return out
+        out = np.array(out, dtype=np.result_type(out, np.float64) if np.asarray(out).dtype.kind != "f"
+                       else np.asarray(out).dtype)
+        shape = out.shape
+        for idx in zip(*np.nonzero(bad)) if shape else [()]:
+            args = [np.broadcast_to(v, shape + np.shape(v)[-1:])[idx] if sig.is_array(s)
+                    else np.broadcast_to(v, shape)[idx] for v, s in zip(values, sig.symbols)]
+            with np.errstate(over="ignore"):  # beyond a float32: inf
+                out[idx] = self.point(args)
+        return out
+
+    def point(self, args: list[Any]) -> float:
+        """The value at one point by mpmath (nan: no certain value)."""
+        sig = self.plan.sig
+        mp_args = [[mpmath.mpf(float(x)) for x in a] if sig.is_array(s) else mpmath.mpf(float(a))
+                   for a, s in zip(args, sig.symbols)]
+        flat = [float(x) for a, s in zip(args, sig.symbols) for x in (a if sig.is_array(s) else [a])]
+        mag = max([abs(math.log10(abs(x))) for x in flat if x and math.isfinite(x)] + [0.0])
+        try:
+            value = guard.mp_value(self.mp(), mp_args, start=int(30 + 2 * mag))
+        except UnsupportedError:
+            value = None
+        if value is None:
+            return math.nan
+        return float(value)
+
+
 def _wrap(core: Callable[..., Any], plan: Plan, backend: Backend, namespace: dict[str, Any],
-          source: str) -> Callable[..., Any]:
+          source: str, checker: _Checker | None = None) -> Callable[..., Any]:
     """``core`` with arguments by position or keyword (or one array per explicit vector family),
     converted for the backend, and the metadata of the generated function."""
     sig = plan.sig
@@ -159,7 +240,13 @@ def _wrap(core: Callable[..., Any], plan: Plan, backend: Backend, namespace: dic
             values = [convert(v) for v in values]
         else:  # class arrays are sequences of numbers
             values = [[convert(x) for x in v] if sig.is_array(s) else convert(v) for v, s in zip(values, sig.symbols)]
-        return backend.evaluate(core, values, plan)
+        if checker is None:
+            return backend.evaluate(core, values, plan)
+        if backend.arrays:
+            out = backend.evaluate(core, values, plan)
+            fixed = checker.fix_array(out, values)
+            return fixed[()] if isinstance(fixed, np.ndarray) and fixed.ndim == 0 else fixed
+        return _checked_float(core, values, plan, backend, checker)
 
     fn.__name__ = fn.__qualname__ = plan.name
     fn.__doc__ = _doc(plan, backend)
@@ -172,3 +259,22 @@ def _wrap(core: Callable[..., Any], plan: Plan, backend: Backend, namespace: dic
     fn.backend = backend.name  # type: ignore[attr-defined]
     fn.derivation = plan.derivation  # type: ignore[attr-defined]
     return fn
+
+
+def _checked_float(core: Callable[..., Any], values: list[Any], plan: Plan, backend: Backend,
+                   checker: _Checker) -> float:
+    """The math backend's result, checked on the numpy source; where Python raises (overflow) or
+    the bound is too wide, mpmath's value."""
+    sig = plan.sig
+    failure: UnsupportedError | None = None
+    try:
+        out = backend.evaluate(core, values, plan)
+    except UnsupportedError as e:
+        out, failure = math.nan, e
+    arrays = [np.asarray(v, dtype=float) for v in values]
+    if failure is None and not bool(np.any(checker.flags(arrays))):
+        return out
+    value = checker.point([list(v) if sig.is_array(s) else v for v, s in zip(values, sig.symbols)])
+    if math.isnan(value) and failure is not None:
+        raise failure
+    return value
