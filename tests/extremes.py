@@ -103,7 +103,7 @@ def reference(d: sd.Derivation, args: tuple[float, ...]) -> float | None:
     their digits), checked at twice that; +-inf beyond the largest double and where a condition
     fails; None where the two precisions disagree (no certain value)."""
     syms = _symbols(d)
-    point = {s: sp.Rational(repr(v)) for s, v in zip(syms, args)}
+    point = {s: sp.Rational(v) for s, v in zip(syms, args)}  # the double's exact value
     if any(substitute(c, point) == sp.false for c in d.conditions):
         return math.inf
     f = _mp_function(d)

@@ -193,7 +193,7 @@ class _Checker:
             value = guard.mp_value(self.mp(), mp_args, start=int(30 + 2 * mag))
         except UnsupportedError:
             value = None
-        if value is None:
+        if not isinstance(value, mpmath.mpf):  # no certain value, or complex outside the domains
             return math.nan
         return float(value)
 
