@@ -18,7 +18,7 @@ import sympy as sp
 from .budget import BudgetSpent, within_budget
 from .derivation import P_NAME, Expectation, Step, StepKind
 from .divergence import explicit_parts_converge
-from .explicit import has_huge_numbers, safe_lambdify
+from .explicit import has_huge_numbers, safe_lambdify, tree_value
 from .family import Family, X
 from .tidy import hide_opaque, tidy
 
@@ -171,7 +171,10 @@ def _mp_value(expr: sp.Expr, point: dict[Any, Any]) -> Any:
         raise ValueError(f"no value for {missing[0]}")
     with mpmath.workdps(25):
         values = [mpmath.mpmathify(sp.N(point[s], 30)) for s in symbols]
-        out = safe_lambdify(symbols, expr)(*values) if symbols else mpmath.mpmathify(sp.N(expr, 25))
+        try:
+            out = tree_value(expr, dict(zip(symbols, values)))
+        except NotImplementedError:
+            out = safe_lambdify(symbols, expr)(*values) if symbols else mpmath.mpmathify(sp.N(expr, 25))
         if isinstance(out, mpmath.mpc):
             if abs(out.imag) > mpmath.mpf(10) ** -20 * max(1, abs(out.real)):
                 raise ValueError("not a real number at this point")

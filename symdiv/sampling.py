@@ -61,9 +61,10 @@ def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
         simple, symbols, f, tests = compiled
         needed = {s for s, _, _ in simple} | set(symbols)
         if all(s in point and point[s].is_Rational for s in needed):
-            if not all(test(_fraction(point[s]) - value) for s, test, value in simple):
+            exact = {s: _fraction(point[s]) for s in needed}  # once per symbol (4000 bounds of a K = 1000 simplex)
+            if not all(test(exact[s] - value) for s, test, value in simple):
                 return False
-            values = f(*(_fraction(point[s]) for s in symbols)) if f is not None else []
+            values = f(*(exact[s] for s in symbols)) if f is not None else []
             return all(test(v) for test, v in zip(tests, values))
     for condition in conditions:
         try:

@@ -243,6 +243,12 @@ def _check_options(points: int, seed: int, dps: int) -> None:
         raise UnsupportedError(f"dps must be an integer from {_MIN_DPS} to {_MAX_DPS}, not {dps!r}")
 
 
+#: a proved claim with more free symbols than this is cross-checked at :data:`_CROSS_CHECK_POINTS`
+#: points only (a Categorical with K = 1000: 2000 symbols, 70 ms per point and side)
+_MANY_SYMBOLS = 200
+_CROSS_CHECK_POINTS = 5
+
+
 def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: int = 20, seed: int = 0,
           dps: int = DPS, time_limit: float = TIME_LIMIT, where: tuple[sp.Basic, ...] = ()) -> Verdict:
     """The verdict on the parsed claim ``eq`` for the families (P, then Q if any): the one pipeline
@@ -252,7 +258,8 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
     infinite is judged by the infinity rule (both the same infinity: proved); otherwise the residual
     lhs - rhs is reduced by :func:`symdiv.prove.zero.reduce_residual`. Then the numeric search
     (:func:`symdiv.prove.search.search`, ``points`` points, ``seed``, ``dps`` digits) looks for a
-    counterexample where the conditions hold. A proof under conditions the claim does not state is
+    counterexample where the conditions hold (a proved claim in more than 200 symbols: 5 points, as
+    a cross-check of the proof). A proof under conditions the claim does not state is
     tested where they fail too (:func:`_outside_conditions`): there the quantities are +oo and a
     claim of a finite value is false. ``where`` are the claim's own conditions on the parameters
     (only points satisfying them are tried). ``time_limit`` seconds bound both (``math.inf``: no
@@ -312,6 +319,8 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
         proof += notes
         reasons += [why] if why else []
 
+    if proved and len(residual.free_symbols if residual is not sp.nan else lhs.free_symbols) > _MANY_SYMBOLS:
+        points = min(points, _CROSS_CHECK_POINTS)  # a second opinion on a proof: a wrong route differs anywhere
     try:
         with interrupt_at(start + time_limit):
             search(lhs, rhs, families, assumptions, conditions, points, seed, start + time_limit, state)
