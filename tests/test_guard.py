@@ -135,3 +135,27 @@ def test_the_checked_math_backend_computes_an_overflow_by_mpmath() -> None:
         truth = -mpmath.log(lam) - 1 + mpmath.log(s * mpmath.sqrt(2 * mpmath.pi)) \
             + (2 / lam**2 - 2 * mu / lam + mu**2) / (2 * s**2)
     assert f(1e-200, 1e-8, 1e-300) == (math.inf if truth > 1.8e308 else pytest.approx(float(truth)))
+
+
+@pytest.mark.parametrize("checked", [False, True])
+def test_row_blocks_give_the_same_values(monkeypatch: pytest.MonkeyPatch, checked: bool) -> None:
+    """Large arguments are computed in blocks of rows (api.ROW_BLOCK_ELEMENTS): the same values,
+    shapes and dtypes as in one piece, with broadcasting, class arrays and checked points inside."""
+    from symdiv.gencode import api
+
+    rng = np.random.default_rng(3)
+    cats = sd.Categorical.symbolic("p", 3), sd.Categorical.symbolic("q", 3)
+    cat = sd.kl_divergence(*cats).to_function(checked=checked)
+    normal = sd.kl_divergence(sd.Normal("m_1", "s_1"), sd.Normal("m_2", "s_2")).to_function(checked=checked)
+    cp, cq = rng.dirichlet(np.ones(3), 37), rng.dirichlet(np.ones(3), 37)
+    m = rng.normal(size=(37, 1))
+    s = rng.uniform(0.5, 2, 5)
+    s_extreme = np.array([1e-200, 1.0, 2.0, 3.0, 1e200])
+    calls = [lambda: cat(cp, cq), lambda: normal(m, s, 0.0, 1.0), lambda: normal(m, s_extreme, 0.0, np.float32(1.0)),
+             lambda: normal(m.ravel(), 1.0, 0.5, 2.0)]
+    whole = [c() for c in calls]
+    monkeypatch.setattr(api, "ROW_BLOCK_ELEMENTS", 7)
+    for c, w in zip(calls, whole):
+        got = c()
+        assert got.shape == w.shape and got.dtype == w.dtype
+        np.testing.assert_array_equal(got, w)

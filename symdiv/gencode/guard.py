@@ -188,14 +188,24 @@ def lift(f: Callable[..., Any], ulps: float = _ULPS) -> Callable[..., Any]:
             v = np.asarray(f(*values, **kwargs))
             e: Any = np.zeros(v.shape)
             for i, a in shadows:
-                if not np.any(a.e):
+                inexact = np.broadcast_to(a.e != 0, v.shape)
+                if not inexact.any():
                     continue
                 x = np.asarray(a.v, dtype=float)
                 h = np.maximum(a.e, 4 * _eps(x) * np.abs(x))
+                weight = np.where(h > 0, a.e / np.where(h > 0, h, 1.0), 0.0)
+                if v.ndim and not inexact.all():  # f once more only where this argument is inexact
+                    sub = [np.broadcast_to(u, v.shape)[inexact] if np.ndim(u) else u for u in values]
+                    sub[i] = np.broadcast_to(x + h, v.shape)[inexact]
+                    change = np.zeros(v.shape)
+                    change[inexact] = np.abs(np.asarray(f(*sub, **kwargs)) - v[inexact]) \
+                        * np.broadcast_to(weight, v.shape)[inexact]
+                    e = e + change
+                    continue
                 moved = list(values)
                 moved[i] = x + h
                 change = np.abs(np.asarray(f(*moved, **kwargs)) - v)
-                e = e + np.where(a.e == 0, 0.0, change * np.where(h > 0, a.e / np.where(h > 0, h, 1.0), 0.0))
+                e = e + np.where(a.e == 0, 0.0, change * weight)
         return _rounded(v, e, *(a for _, a in shadows), ulps=ulps)
 
     return g

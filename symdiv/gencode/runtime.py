@@ -67,7 +67,12 @@ def logratio(a: Any, b: Any) -> np.ndarray:
     """
     a, b = as_float(a), as_float(b)
     with np.errstate(all="ignore"):
-        r = np.log(a / b)
+        q = a / b
+        r = np.log(q)
+        if np.ndim(q) and q.size:  # two reductions decide that every quotient is a normal number
+            info = np.finfo(q.dtype if q.dtype.kind == "f" else np.float64)
+            if np.min(q) >= info.tiny and np.max(q) <= info.max:
+                return r
         bad = ~(np.abs(r) < _log_limit(r.dtype))
         if np.any(bad):
             r = np.where(bad, np.log(a) - np.log(b), r)
@@ -121,6 +126,8 @@ def _zero_where_x_is_zero(r: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nda
     """The 0 log 0 = 0 fix-up, paid only where x == 0 occurs (NumPy's log is several times faster
     than scipy.special.xlogy, so this is what the generated code calls). A zero weight gives 0 even
     where y is nan: in a ratio p/q, p = q = 0 is a term of zero mass."""
+    if np.ndim(x) and x.size and (np.min(x) > 0 or np.max(x) < 0):  # no zero weight: two reductions
+        return r
     zero = x == 0
     if not np.any(zero):
         return r
