@@ -212,3 +212,12 @@ def test_binomial_with_different_n() -> None:
     n1, n2 = sp.Symbol("n_1", integer=True, positive=True), sp.Symbol("n_2", integer=True, positive=True)
     sym = sd.kl_divergence(sd.Binomial(n1, "p"), sd.Binomial(n2, "q"))
     assert sym.expr.has(sp.Sum) and any("n_1 <= n_2" in str(a) for a in sym.assumptions)
+
+
+def test_a_beta_density_with_half_integer_shapes_has_no_catalan_number() -> None:
+    """SymPy evaluates B(3/2, 5/2) through catalan(3/2): an explicit integral showed
+    15*sqrt(X)*(1 - X)**(3/2)*catalan(3/2)/4 for the density 16*sqrt(X)*(1 - X)**(3/2)/pi."""
+    x = sp.Symbol("x", positive=True)
+    density = sd.Beta(sp.Rational(3, 2), sp.Rational(5, 2)).density(x)
+    assert not density.has(sp.catalan)
+    assert sp.simplify(density - 16 * sp.sqrt(x) * (1 - x) ** sp.Rational(3, 2) / sp.pi) == 0
