@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 import sympy as sp
 
 from ..family import Known, X
+from ..support import decide_nonnegative
 
-__all__ = ["power_of_x", "exp_rate", "abs_center", "is_log_x", "is_log_one_minus_x", "EULER",
+__all__ = ["power_of_x", "exp_rate", "abs_center", "mean_absolute_deviation", "is_log_x", "is_log_one_minus_x", "EULER",
            "power_log_of_x", "power_exp_of_x", "moment_derivative", "xlogx", "log_power_moment",
            "lgamma", "digamma", "gamma"]
 
@@ -41,6 +42,34 @@ def abs_center(g: sp.Expr) -> sp.Expr | None:
         if coeff in (1, -1) and not (inner - coeff * X).has(X):
             return -(inner - coeff * X) * coeff
     return None
+
+
+def mean_absolute_deviation(g: sp.Expr, mean: sp.Expr, lo: sp.Expr, hi: sp.Expr,
+                            cdf: Callable[[sp.Expr], sp.Expr],
+                            partial_mean: Callable[[sp.Expr], sp.Expr]) -> sp.Expr | None:
+    """E|X - c| when g = |X - c| (else None), for a distribution on [lo, hi] with mean ``mean``,
+    distribution function ``cdf(t)`` = P(X <= t) and lower partial mean ``partial_mean(t)`` =
+    E[X; X <= t], both given for lo <= t <= hi (0 at lo; 1 and the mean at hi):
+
+        E|X - c| = E[X] - c + 2 E[(c - X); X <= c] = E[X] - c + 2 (c F(t) - M(t)),
+
+    with t = c clamped into [lo, hi] (min/max where the sign of c - lo or hi - c is not known;
+    at c <= lo it is E[X] - c, at c >= hi it is c - E[X]). The Laplace log-density is -|x - m|/b,
+    so this is every cross entropy and KL towards a Laplace."""
+    c = abs_center(g)
+    if c is None:
+        return None
+    low, high = lo != -sp.oo, hi != sp.oo
+    if low and decide_nonnegative(lo - c, {}) is True:
+        return mean - c
+    if high and decide_nonnegative(c - hi, {}) is True:
+        return c - mean
+    t = c
+    if low and decide_nonnegative(c - lo, {}) is not True:
+        t = sp.Max(t, lo)
+    if high and decide_nonnegative(hi - c, {}) is not True:
+        t = sp.Min(t, hi)
+    return mean - c + 2 * (c * cdf(t) - partial_mean(t))
 
 
 #: numbers beyond which SymPy's exact evaluation of special functions is not attempted (loggamma of

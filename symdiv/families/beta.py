@@ -8,7 +8,16 @@ from ..domains import Positive
 from ..family import Family, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import digamma, gamma, is_log_one_minus_x, is_log_x, lgamma, log_power_moment, power_of_x
+from ._common import (
+    digamma,
+    gamma,
+    is_log_one_minus_x,
+    is_log_x,
+    lgamma,
+    log_power_moment,
+    mean_absolute_deviation,
+    power_of_x,
+)
 
 
 class Beta(Family):
@@ -66,6 +75,11 @@ class Beta(Family):
             return digamma(a) - digamma(a + b)
         if is_log_one_minus_x(g):
             return digamma(b) - digamma(a + b)
+        mad = mean_absolute_deviation(g, a / (a + b), sp.Integer(0), sp.Integer(1),
+                                      lambda t: sp.betainc_regularized(a, b, 0, t),
+                                      lambda t: a / (a + b) * sp.betainc_regularized(a + 1, b, 0, t))
+        if mad is not None:
+            return mad
         return log_power_moment(g, moment, lambda c: sp.Gt(a + c, 0))
 
     def natural_form(self) -> NaturalForm | None:

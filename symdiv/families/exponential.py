@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import EULER, exp_rate, gamma, is_log_x, log_power_moment, power_of_x
+from ._common import EULER, exp_rate, gamma, is_log_x, log_power_moment, mean_absolute_deviation, power_of_x
 
 
 class Exponential(Family):
@@ -50,6 +50,10 @@ class Exponential(Family):
         t = exp_rate(g)
         if t is not None:
             return Known(lam / (lam - t), sp.Lt(t, lam))
+        mad = mean_absolute_deviation(g, 1 / lam, sp.Integer(0), sp.oo, lambda t: 1 - sp.exp(-lam * t),
+                                      lambda t: (1 - sp.exp(-lam * t) * (1 + lam * t)) / lam)
+        if mad is not None:
+            return mad
         return log_power_moment(g, lambda c: gamma(1 + c) / lam**c, lambda c: sp.Gt(c, -1))
 
     def natural_form(self) -> NaturalForm | None:

@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import digamma, exp_rate, gamma, is_log_x, lgamma, log_power_moment, power_of_x
+from ._common import digamma, exp_rate, gamma, is_log_x, lgamma, log_power_moment, mean_absolute_deviation, power_of_x
 
 
 class Gamma(Family):
@@ -57,6 +57,10 @@ class Gamma(Family):
         t = exp_rate(g)
         if t is not None:
             return Known((1 - t / b) ** (-a), sp.Lt(t, b))
+        mad = mean_absolute_deviation(g, a / b, sp.Integer(0), sp.oo, lambda t: sp.lowergamma(a, b * t) / gamma(a),
+                                      lambda t: sp.lowergamma(a + 1, b * t) / (b * gamma(a)))
+        if mad is not None:
+            return mad
         return log_power_moment(g, lambda c: gamma(a + c) / (gamma(a) * b**c), lambda c: sp.Gt(a + c, 0))
 
     def natural_form(self) -> NaturalForm | None:

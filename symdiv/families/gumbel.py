@@ -8,7 +8,7 @@ import sympy as sp
 from ..domains import Positive, Real
 from ..family import Family, Known, Parameter
 from ..support import REALS, RealInterval
-from ._common import EULER, exp_rate, gamma, moment_derivative, power_exp_of_x, power_of_x
+from ._common import EULER, exp_rate, gamma, mean_absolute_deviation, moment_derivative, power_exp_of_x, power_of_x
 
 
 class Gumbel(Family):
@@ -56,7 +56,10 @@ class Gumbel(Family):
             s = sp.Dummy("t")
             return Known(moment_derivative(gamma(1 - b * s) * sp.exp(s * mu), s, pe[0], pe[1]),
                          sp.Lt(b * pe[1], 1))
-        return None
+        # with u = e^(-(t - mu)/beta): F(t) = e^(-u), E[X; X <= t] = t F(t) - beta E_1(u)
+        return mean_absolute_deviation(g, mu + EULER * b, -sp.oo, sp.oo, lambda t: sp.exp(-sp.exp(-(t - mu) / b)),
+                                       lambda t: t * sp.exp(-sp.exp(-(t - mu) / b))
+                                       - b * sp.expint(1, sp.exp(-(t - mu) / b)))
 
     def _quad_points(self, supp: RealInterval) -> list:
         mu, b = mpmath.mpf(sp.N(self.mu, 40)), mpmath.mpf(sp.N(self.beta, 40))

@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import EULER, gamma, is_log_x, log_power_moment, power_of_x
+from ._common import EULER, gamma, is_log_x, log_power_moment, mean_absolute_deviation, power_of_x
 
 
 class HalfNormal(Family):
@@ -45,6 +45,11 @@ class HalfNormal(Family):
             return s**c * 2 ** (c / 2) * gamma((c + 1) / 2) / sp.sqrt(sp.pi)
         if is_log_x(g):
             return sp.log(s) - (EULER + sp.log(2)) / 2
+        mad = mean_absolute_deviation(g, s * sp.sqrt(2 / sp.pi), sp.Integer(0), sp.oo,
+                                      lambda t: sp.erf(t / (sp.sqrt(2) * s)),
+                                      lambda t: s * sp.sqrt(2 / sp.pi) * (1 - sp.exp(-(t**2) / (2 * s**2))))
+        if mad is not None:
+            return mad
         return log_power_moment(g, lambda c: s**c * 2 ** (c / 2) * gamma((c + 1) / 2) / sp.sqrt(sp.pi),
                                 lambda c: sp.Gt(c, -1))
 

@@ -7,8 +7,8 @@ import sympy as sp
 from ..domains import Positive, Real
 from ..family import Family, Parameter, X
 from ..natural import NaturalForm
-from ..support import RealInterval
-from ._common import gaussian_log_normaliser, is_log_x, power_of_x
+from ..support import RealInterval, decide_nonnegative
+from ._common import abs_center, gaussian_log_normaliser, is_log_x, mean_absolute_deviation, power_of_x
 
 
 class LogNormal(Family):
@@ -51,7 +51,22 @@ class LogNormal(Family):
             return mu
         if g.is_Pow and is_log_x(g.base) and g.exp == 2:
             return mu**2 + s**2
-        return None
+        mean = sp.exp(mu + s**2 / 2)
+        centre = abs_center(g)
+        if centre is None:
+            return None
+        inside = mean_absolute_deviation(sp.Abs(X - sp.Dummy("c", positive=True)), mean, sp.Integer(0), sp.oo,
+                                         lambda t: sp.erfc((mu - sp.log(t)) / (sp.sqrt(2) * s)) / 2,
+                                         lambda t: mean * sp.erfc((mu + s**2 - sp.log(t)) / (sp.sqrt(2) * s)) / 2)
+        assert inside is not None
+        inside = inside.xreplace({d: centre for d in inside.atoms(sp.Dummy)})
+        positive = decide_nonnegative(-centre, {})
+        if positive is True:  # c <= 0: |X - c| = X - c
+            return mean - centre
+        if centre.is_positive:
+            return inside
+        # log of a clamped centre would be log 0 = zoo (not -oo) at c <= 0: the two cases instead
+        return sp.Piecewise((mean - centre, centre <= 0), (inside, True))
 
     def natural_form(self) -> NaturalForm | None:
         return NaturalForm((self.mu / self.sigma**2, -1 / (2 * self.sigma**2)), (sp.log(X), sp.log(X) ** 2),

@@ -8,7 +8,15 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval, decide_nonnegative
-from ._common import abs_center, exp_rate, is_log_x, log_power_moment, power_exp_of_x, power_of_x
+from ._common import (
+    abs_center,
+    exp_rate,
+    is_log_x,
+    log_power_moment,
+    mean_absolute_deviation,
+    power_exp_of_x,
+    power_of_x,
+)
 
 
 class _FromScale(RealInterval):
@@ -76,6 +84,9 @@ class Pareto(Family):
                 return Known(a * m / (a - 1) - center, sp.Gt(a, 1))
             if sp.Gt(a, 1) is sp.false:
                 return Known(sp.nan, sp.false)
+            mad = mean_absolute_deviation(g, a * m / (a - 1), m, sp.oo, lambda t: 1 - (m / t) ** a,
+                                          lambda t: a * m / (a - 1) * (1 - (m / t) ** (a - 1)))
+            return Known(mad, sp.Gt(a, 1))
         return None
 
     def natural_form(self) -> NaturalForm | None:

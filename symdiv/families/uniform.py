@@ -8,7 +8,7 @@ from ..domains import Real
 from ..errors import InvalidParameterError
 from ..family import Family, Parameter
 from ..support import RealInterval
-from ._common import exp_rate, is_log_one_minus_x, is_log_x, power_of_x, xlogx
+from ._common import exp_rate, is_log_one_minus_x, is_log_x, mean_absolute_deviation, power_of_x, xlogx
 
 
 class Uniform(Family):
@@ -73,4 +73,5 @@ class Uniform(Family):
         t = exp_rate(g)
         if t is not None:
             return (sp.exp(t * b) - sp.exp(t * a)) / (t * (b - a))
-        return None
+        return mean_absolute_deviation(g, (a + b) / 2, a, b, lambda t: (t - a) / (b - a),
+                                       lambda t: (t**2 - a**2) / (2 * (b - a)))

@@ -8,7 +8,7 @@ from ..domains import Positive
 from ..family import Family, Known, Parameter, X
 from ..natural import NaturalForm
 from ..support import RealInterval
-from ._common import EULER, gamma, is_log_x, moment_derivative, power_log_of_x, power_of_x
+from ._common import EULER, gamma, is_log_x, mean_absolute_deviation, moment_derivative, power_log_of_x, power_of_x
 
 
 class Weibull(Family):
@@ -57,7 +57,9 @@ class Weibull(Family):
             c = sp.Dummy("c")
             return Known(moment_derivative(lam**c * gamma(1 + c / k), c, pl[1], pl[0]),
                          sp.Gt(pl[0], -k) if not (pl[0] + k).is_positive else sp.true)
-        return None
+        return mean_absolute_deviation(g, lam * gamma(1 + 1 / k), sp.Integer(0), sp.oo,
+                                       lambda t: 1 - sp.exp(-((t / lam) ** k)),
+                                       lambda t: lam * sp.lowergamma(1 + 1 / k, (t / lam) ** k))
 
     def natural_form(self) -> NaturalForm | None:
         k = self.k  # an exponential family for a fixed shape
