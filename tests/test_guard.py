@@ -159,3 +159,18 @@ def test_row_blocks_give_the_same_values(monkeypatch: pytest.MonkeyPatch, checke
         got = c()
         assert got.shape == w.shape and got.dtype == w.dtype
         np.testing.assert_array_equal(got, w)
+
+
+@pytest.mark.parametrize(("P", "Q", "args", "truth"), [
+    # alpha_1 + beta_1 = 1e200 + 1e-12 rounds to 1e200 below 212 digits: 30 and 60 digits agreed on 1.0552
+    (sd.Beta("alpha_1", "beta_1"), sd.Weibull("k_2", "lambda_2"), (1e-12, 1e200, 1.37e-12, 1.0000000000000002),
+     "0.477130188794168047075606017982481841"),
+    # a clamped KL (max(x, 0)) agrees with itself at every precision: garbage below 0 gave 0.0
+    (sd.Gamma("alpha_1", "beta_1"), sd.Weibull("k_2", "lambda_2"), (1e100, 1.37e-100, 7.0, 1e100),
+     "1.1039668432477463e+699"),
+])
+def test_the_mpmath_backend_at_spread_arguments(P, Q, args, truth) -> None:
+    """Hostile audit: the mpmath backend's two precisions agreed on wrong values."""
+    f = sd.kl_divergence(P, Q).to_function("mpmath")
+    got = f(*args)
+    assert abs(got - mpmath.mpf(truth)) <= mpmath.mpf(10) ** -14 * abs(mpmath.mpf(truth)), got

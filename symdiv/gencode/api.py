@@ -187,12 +187,12 @@ class _Checker:
         sig = self.plan.sig
         mp_args = [[mpmath.mpf(float(x)) for x in a] if sig.is_array(s) else mpmath.mpf(float(a))
                    for a, s in zip(args, sig.symbols)]
-        flat = [float(x) for a, s in zip(args, sig.symbols) for x in (a if sig.is_array(s) else [a])]
-        mag = max([abs(math.log10(abs(x))) for x in flat if x and math.isfinite(x)] + [0.0])
         try:
-            value = guard.mp_value(self.mp(), mp_args, start=int(30 + 2 * mag))
+            value = guard.mp_value(self.mp(), mp_args, start=guard.start_digits(mp_args))
         except UnsupportedError:
             value = None
+        if isinstance(value, mpmath.mpf) and self.plan.derivation.quantity is Quantity.KL_DIVERGENCE:
+            value = max(value, mpmath.mpf(0))  # the mpmath code is not clamped
         if not isinstance(value, mpmath.mpf):  # no certain value, or complex outside the domains
             return math.nan
         return float(value)

@@ -284,6 +284,23 @@ def untrusted(core: Callable[..., Any], values: Sequence[Any]) -> Any:
         return np.isnan(v) | ~np.isfinite(e) | (e > tol * np.abs(v) + floor)
 
 
+def start_digits(args: Sequence[Any], least: int = 30) -> int:
+    """The first working precision for exact mpmath arguments ``args`` (numbers or sequences of
+    them): enough digits to hold a sum of any two of them exactly (1e200 + 1e-12 rounds to 1e200
+    at every precision below 212 digits, and two such precisions agree on the wrong value), plus
+    40 (deeper cancellation makes two precisions disagree, and the next ones are tried)."""
+    exponents = []
+    for a in args:
+        for x in (a if isinstance(a, (list, tuple)) else [a]):
+            x = mpmath.mpmathify(x)
+            if isinstance(x, mpmath.mpf) and x and mpmath.isfinite(x):
+                exponents.append(float(mpmath.mag(x)) * math.log10(2))
+    if not exponents:
+        return least
+    span = max(exponents) - min(exponents)
+    return max(least, int(40 + span))
+
+
 def mp_value(fn: Callable[..., Any], args: Sequence[Any], start: int = 30) -> Any:
     """``fn(*args)`` (an mpmath function of exact mpmath arguments) at increasing precision until
     two precisions agree to 18 digits: that value, or None when none do up to :data:`MAX_DPS`
