@@ -15,9 +15,9 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .budget import BudgetSpent, within_budget
+from .budget import BudgetSpent, own_budget, within_budget
 from .derivation import P_NAME, Expectation, Step, StepKind
-from .divergence import explicit_parts_converge
+from .divergence import explicit_parts_converge, why_divergent
 from .explicit import has_huge_numbers, safe_lambdify, tree_value
 from .family import Family, X
 from .tidy import hide_opaque, tidy
@@ -106,6 +106,26 @@ def _linear(P: Family, terms: list[tuple[sp.Expr, sp.Expr]], dist: sp.Symbol) ->
 _KIND = {"table": StepKind.EXPECTATION, "sum": StepKind.SUM, "integral": StepKind.INTEGRATE,
          "unevaluated": StepKind.UNEVALUATED}
 _ORDER = ("unevaluated", "integral", "sum", "table")
+
+
+def _combined_divergence(P: Family, linear: sp.Expr, diverging: list[Expectation],
+                         dist: sp.Symbol) -> tuple[sp.Expr, str | None]:
+    """The diverging terms taken together, sum c_i g_i with their coefficients in ``linear``, and
+    why its integral against P's density does not converge absolutely (None: not proved). Where it
+    does not and the rest converges, log(p/q) is not P-integrable: the divergence is +oo."""
+    from .family import _explicit_integral, sample_scalars
+    from .support import RealInterval
+
+    combined = sp.Add(*(linear.coeff(e) * e.g for e in diverging))
+    supp = P.support()
+    if not isinstance(supp, RealInterval) or combined == 0 or any(
+            linear.coeff(e).has(P.variable) for e in diverging):
+        return combined, None
+    integral = _explicit_integral(P, combined, supp)
+    t, lo, hi = integral.limits[0]
+    with own_budget():  # its own limits (4 s each), not the derivation's budget that integration spent
+        reason = why_divergent(integral.function, t, lo, hi, sample_scalars(P, combined))
+    return combined, None if reason is None else f"the integral {sp.sstr(integral)} does not converge: {reason}"
 
 
 def _dominant(bases: list[sp.Expr], x: sp.Basic) -> sp.Expr | None:
@@ -229,6 +249,10 @@ def expectation_steps(P: Family, integrand: sp.Expr | Sequence[sp.Expr], sign: i
         # the diverging term must be present for every parameter value: a coefficient such as
         # (a_2 - 1) that can vanish leaves the expectation finite there
         present = top is not None and linear.coeff(Expectation(top, dist)).is_zero is False
+        if top is None and len(diverging) > 1:  # no plain winner (X and e^-X under a Cauchy): their sum
+            top, why_not = _combined_divergence(P, linear, diverging, dist)
+            present = why_not is not None
+            reasons[top] = why_not or ""
         if present and reasons.get(top):  # proved by a limit, not a table: the others must converge
             present = explicit_parts_converge(P, sp.Add(*(v for e, v in values.items() if e not in diverging)))
         if present and (divergent_is_infinite() if callable(divergent_is_infinite) else divergent_is_infinite):

@@ -680,3 +680,18 @@ def test_an_explicit_integral_with_singular_ends_has_its_value() -> None:
             + mpmath.mpf(sp.Float(sp.N(rest, 40), 40)._mpf_)
         got = mpmath.mpf(sp.Float(sp.N(d.expr, 30), 30)._mpf_)
     assert abs(got - truth) < mpmath.mpf(10) ** -25, (got, truth)
+
+
+@pytest.mark.parametrize("Q", [sd.Gumbel(0, 1), sd.Gumbel("mu_2", "beta_2")], ids=str)
+def test_terms_diverging_on_different_tails_give_infinity(Q: sd.Family) -> None:
+    """Hostile audit: a Cauchy density against a Gumbel has -log q = x + e^(-x) + const, where
+    E[X] does not exist (both tails) and E[e^(-X)] diverges on the left: no single term dominates
+    both tails, and the result was kept explicit (with 'E_P[X] does not exist'). Together they
+    are not integrable, so KL and cross entropy are +oo."""
+    x, m, g = sp.symbols("x m g")
+    cauchy = sd.Family.from_density(g / (sp.pi * (g**2 + (x - m) ** 2)), x, {m: sd.Real, g: sd.Positive}, sp.Reals,
+                                    "Cauchy")
+    for measure in (sd.kl_divergence, sd.cross_entropy):
+        d = measure(cauchy(0, 1), Q)
+        assert d.expr == sp.oo and d.is_complete, d.expr
+        assert "does not converge" in d.steps[-1].note

@@ -174,3 +174,18 @@ def test_the_mpmath_backend_at_spread_arguments(P, Q, args, truth) -> None:
     f = sd.kl_divergence(P, Q).to_function("mpmath")
     got = f(*args)
     assert abs(got - mpmath.mpf(truth)) <= mpmath.mpf(10) ** -14 * abs(mpmath.mpf(truth)), got
+
+
+@pytest.mark.parametrize("backend", ["numpy", "math", "mpmath"])
+def test_complex_and_oversized_arguments_are_symdiv_errors(backend: str) -> None:
+    """Hostile audit: 1j gave 0j with a ComplexWarning; 10**400 raised a bare OverflowError."""
+    f = sd.kl_divergence(sd.Normal("m_1", "s_1"), sd.Normal("m_2", "s_2")).to_function(backend)
+    with pytest.raises(sd.InvalidParameterTypeError, match="complex"):
+        f(1j, 1.0, 0.0, 1.0)
+    with pytest.raises(sd.InvalidParameterTypeError, match="complex"):
+        f(np.array([1 + 0j]), 1.0, 0.0, 1.0)
+    if backend == "mpmath":
+        assert f(10**400, 1.0, 0.0, 1.0) == mpmath.mpf(10) ** 800 / 2
+    else:
+        with pytest.raises(sd.UnsupportedError, match="exceeds the largest double"):
+            f(10**400, 1.0, 0.0, 1.0)

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ..derivation import Derivation, Quantity
-from ..errors import UnsupportedError
+from ..errors import InvalidParameterTypeError, UnsupportedError
 from . import guard
 from .backends import Backend, find_backend, find_language
 from .checks import conditions, conditions_note
@@ -234,12 +234,24 @@ def _wrap(core: Callable[..., Any], plan: Plan, backend: Backend, namespace: dic
             raise TypeError(f"{plan.name}() missing argument(s): {', '.join(missing)}")
         return [by_name[n] for n in names]
 
+    def converted(v: Any, name: str) -> Any:
+        if isinstance(v, complex) or np.iscomplexobj(v):
+            raise InvalidParameterTypeError(plan.name, name, v, "real numbers", "a complex argument")
+        try:
+            return convert(v)
+        except OverflowError:
+            shown = repr(v) if len(repr(v)) <= 40 else f"{repr(v)[:20]}...({len(repr(v))} digits)"
+            raise UnsupportedError(f"{plan.name}: argument {name} = {shown} exceeds the largest double; "
+                                   "backend='mpmath' computes it") from None
+
     def fn(*args: Any, **kwargs: Any) -> Any:
         values = bind(args, kwargs)
         if backend.arrays:
-            values = [convert(v) for v in values]
+            values = [converted(v, n) for v, n in zip(values, names)] if len(values) == len(names) else \
+                [converted(v, "a class value") for v in values]
         else:  # class arrays are sequences of numbers
-            values = [[convert(x) for x in v] if sig.is_array(s) else convert(v) for v, s in zip(values, sig.symbols)]
+            values = [[converted(x, n) for x in v] if sig.is_array(s) else converted(v, n)
+                      for v, s, n in zip(values, sig.symbols, names)]
         if not backend.arrays:
             return backend.evaluate(core, values, plan) if checker is None else \
                 _checked_float(core, values, plan, backend, checker)
