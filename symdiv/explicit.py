@@ -455,8 +455,19 @@ class ExplicitIntegral(sp.Integral):
             return None
         x, lo, hi = self.limits[0]
         dps = prec_to_dps(prec)
-        value = _bounded(self, dps, lambda: _integrate_from_the_ends(self.function, x, lo, hi, dps))
+        value = _bounded(self, dps, lambda: _integrate(self.function, x, lo, hi, dps))
         return None if value is None else sp.Float(value, dps)
+
+
+def _integrate(body: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr, dps: int) -> Any:
+    """int_lo^hi body dx by :func:`integrate_numeric`, or where that is not accurate enough (a
+    strong singularity at an end) from the ends (:func:`_integrate_from_the_ends`)."""
+    try:
+        return integrate_numeric(safe_lambdify(x, body), lo, hi, kinks_of(body, x), dps)
+    except ArithmeticError:
+        if lo.is_infinite and hi.is_infinite:
+            raise
+        return _integrate_from_the_ends(body, x, lo, hi, dps)
 
 
 def _integrate_from_the_ends(body: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr, dps: int) -> Any:
