@@ -10,6 +10,7 @@ from ..natural import NaturalForm
 from ..support import RealInterval
 from ._common import (
     digamma,
+    exp_rate,
     gamma,
     is_log_one_minus_x,
     is_log_x,
@@ -75,6 +76,9 @@ class Beta(Family):
             return digamma(a) - digamma(a + b)
         if is_log_one_minus_x(g):
             return digamma(b) - digamma(a + b)
+        t = exp_rate(g)
+        if t is not None:  # the moment generating function: Kummer's 1F1(a; a + b; t)
+            return sp.hyper((a,), (a + b,), t)
         mad = mean_absolute_deviation(g, a / (a + b), sp.Integer(0), sp.Integer(1),
                                       lambda t: sp.betainc_regularized(a, b, 0, t),
                                       lambda t: a / (a + b) * sp.betainc_regularized(a + 1, b, 0, t))
