@@ -813,8 +813,9 @@ def test_infinite_series_only_with_mpmath() -> None:
 
 
 def test_unevaluated_integral_is_unsupported() -> None:
-    """(HalfNormal -> Laplace was the example; E|X - m| has a table entry now.)"""
-    d = sd.cross_entropy(sd.Beta("alpha_1", "beta_1"), sd.Gumbel("mu_2", "beta_2"))
+    """E[e^(-X/beta)] under a LogNormal has no closed form. (HalfNormal -> Laplace and Beta -> Gumbel
+    were the examples; E|X - m| and the Beta moment generating function are table entries now.)"""
+    d = sd.cross_entropy(sd.LogNormal("mu_1", "sigma_1"), sd.Gumbel("mu_2", "beta_2"))
     assert not d.is_complete
     with pytest.raises(sd.UnsupportedError, match="integral"):
         to_function(d, "mpmath")
