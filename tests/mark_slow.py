@@ -3,7 +3,7 @@
     python -m pytest --durations=0 > durations.log    # the whole suite, as CI runs it
     python tests/mark_slow.py durations.log            # writes tests/durations.txt
 
-A test measured (setup + call + teardown) at 2 s or more is in the slow tier (conftest.SLOW_SECONDS);
+A test measured (setup + call + teardown) at 0.5 s or more is in the slow tier (conftest.SLOW_SECONDS);
 ``python -m pytest -m "not slow"`` runs the rest, the fast tier. Tests faster than pytest's
 reporting threshold (5 ms) are not listed: they are fast.
 """
@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 OUT = Path(__file__).with_name("durations.txt")
-SLOW_SECONDS = 2.0  # as in conftest.py
+SLOW_SECONDS = 0.5  # as in conftest.py
 
 
 def measured(log: str) -> Counter[str]:
