@@ -127,7 +127,7 @@ def tree_value(expr: sp.Basic, values: dict[sp.Basic, Any]) -> Any:
         elif e.is_Add:
             r = mpmath.fsum(ev(a) for a in e.args)
         elif e.is_Mul:
-            r = mpmath.fprod(ev(a) for a in e.args)
+            r = ev(e.args[0]) * ev(e.args[1]) if len(e.args) == 2 else mpmath.fprod(ev(a) for a in e.args)
         elif e.is_Pow:
             base, exp = e.args
             r = ev(base) ** (int(exp) if exp.is_Integer else ev(exp))

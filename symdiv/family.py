@@ -28,7 +28,7 @@ from .support import FiniteAtoms, IntegerRange, RealInterval, Support
 from .symbols import XV, X, index_symbol
 from .tidy import erfc_form, real_form
 
-__all__ = ["X", "XV", "Parameter", "Family", "Point", "Known", "ExpectationValue"]
+__all__ = ["X", "XV", "Parameter", "Family", "Point", "Known", "ExpectationValue", "facts_of", "reparams_of"]
 
 
 #: A parameter point: symbols -> exact values; an IndexedBase -> a tuple of values.
@@ -473,3 +473,16 @@ def _derive_value(family: Family, g: sp.Expr) -> tuple[sp.Expr, str, sp.Basic]:
     assert isinstance(supp, RealInterval)
     integral = _explicit_integral(family, g, supp)
     return within_budget(lambda: _integrated(family, g, integral), lambda _: (integral, "unevaluated", sp.true))
+
+
+@functools.lru_cache(maxsize=1024)
+def facts_of(family: Family) -> tuple[sp.Basic, ...]:
+    """``family.facts()``, made once per family (a 1000-class Categorical has 2001 facts, each a new
+    SymPy relation: a quarter of a second, asked for by every derivation and every claim)."""
+    return family.facts()
+
+
+@functools.lru_cache(maxsize=1024)
+def reparams_of(family: Family) -> dict[sp.Symbol, sp.Expr]:
+    """``family.reparams()``, made once per family (callers must not change the dict)."""
+    return family.reparams()

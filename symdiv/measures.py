@@ -20,7 +20,7 @@ from .derivation import P_NAME as _P
 from .divergence import explicit_parts_converge
 from .errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
 from .expectation import expectation_steps
-from .family import Family
+from .family import Family, facts_of, reparams_of
 from .numeric import certain_decimal
 
 __all__ = ["entropy", "cross_entropy", "kl_divergence", "clear_caches"]
@@ -53,7 +53,7 @@ def _require_pair(P: object, Q: object) -> tuple[Family, Family]:
 
 
 def _assumptions(*families: Family) -> tuple[sp.Basic, ...]:
-    return tuple(dict.fromkeys(f for fam in families for f in fam.facts()))
+    return tuple(dict.fromkeys(f for fam in families for f in facts_of(fam)))
 
 
 def _common_variable(P: Family, Q: Family) -> sp.Basic:
@@ -83,7 +83,7 @@ def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, 
     if quantity is not Quantity.ENTROPY:
         P._check_pair(Q)
         Q._check_pair(P)
-        reparams = {**P.reparams(), **Q.reparams()}
+        reparams = {**reparams_of(P), **reparams_of(Q)}
         inside, reason, conditions = P.support().subset_of(Q.support(), reparams)
         if inside is None and not conditions:
             raise UnsupportedError(f"{P!r} vs {Q!r}: cannot decide whether supp P \u2286 supp Q ({reason})")
@@ -257,5 +257,5 @@ def clear_caches() -> None:
     """Empty symdiv's caches of derivations and derived expectations (e.g. before a cold timing)."""
     from .family import _derive_expectation
 
-    for cached in (_entropy, _cross_entropy, _kl_divergence, _derive_expectation):
+    for cached in (_entropy, _cross_entropy, _kl_divergence, _derive_expectation, facts_of, reparams_of):
         cached.cache_clear()

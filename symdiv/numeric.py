@@ -9,7 +9,7 @@ import mpmath
 import sympy as sp
 
 from .derivation import Expectation
-from .explicit import lambdify, safe_lambdify, sum_series
+from .explicit import lambdify, safe_lambdify, sum_series, tree_value
 
 __all__ = ["substitute", "evaluate", "Evaluator", "certain_decimal"]
 
@@ -127,6 +127,10 @@ def _mp(value: Any) -> Any:
     return mpmath.mpf(sp.Float(value, mpmath.mp.dps)._mpf_)
 
 
+#: expressions in more symbols than this are evaluated node by node rather than compiled
+_TREE_FROM = 200
+
+
 class Evaluator:
     """``expr`` compiled once (mpmath lambdify) and evaluated at many points.
 
@@ -138,13 +142,28 @@ class Evaluator:
         self.expr, self.family, self.dps = sp.sympify(expr), family, dps
         general = self.expr.has(sp.Sum, sp.Indexed, Expectation, sp.MatrixExpr, sp.oo, -sp.oo, sp.zoo)
         self.symbols = sorted(self.expr.free_symbols, key=sp.default_sort_key)
-        self._f = None if general else lambdify(self.symbols, self.expr, modules="mpmath")
+        # many symbols (a K = 1000 Categorical): node by node (printing and compiling took a second)
+        self._tree = not general and len(self.symbols) > _TREE_FROM
+        self._f = None if general or self._tree else lambdify(self.symbols, self.expr, modules="mpmath")
 
     def __call__(self, point: Mapping[Any, Any]) -> mpmath.mpf:
+        if self._tree:
+            with mpmath.workdps(self.dps + 10):
+                try:
+                    value = mpmath.mpmathify(tree_value(self.expr, {s: _mp(point[s]) for s in self.symbols}))
+                except NotImplementedError:  # a function it does not know: compile once after all
+                    self._tree = False
+                    self._f = lambdify(self.symbols, self.expr, modules="mpmath")
+            if not self._tree:
+                return self(point)
+            return self._real(value)
         if self._f is None:
             return evaluate(self.expr, point, self.family, self.dps)
         with mpmath.workdps(self.dps + 10):
             value = mpmath.mpmathify(self._f(*(_mp(point[s]) for s in self.symbols)))
+        return self._real(value)
+
+    def _real(self, value: Any) -> mpmath.mpf:
         if isinstance(value, mpmath.mpc):
             if abs(value.imag) > mpmath.mpf(10) ** (5 - self.dps):
                 raise ValueError(f"not a real number at this point: {value}")

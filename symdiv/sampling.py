@@ -23,22 +23,44 @@ _COMPARE = {sp.StrictGreaterThan: lambda d: d > 0, sp.GreaterThan: lambda d: d >
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(conditions: tuple[sp.Basic, ...]) -> tuple[list[tuple], list[sp.Symbol], Any, list[Any]] | None:
+def _compiled(conditions: tuple[sp.Basic, ...]
+              ) -> tuple[list[tuple], list[tuple], list[sp.Symbol], Any, list[Any]] | None:
     """The conditions prepared for exact evaluation on fractions: ``symbol op number`` ones as
-    (symbol, test, number) triples, the other rational ones compiled into one function of their
-    symbols; None when some condition is of another kind."""
+    (symbol, test, number) triples, linear ones as (linear form, test), the other rational ones
+    compiled into one function of their symbols; None when some condition is of another kind."""
     if not conditions or any(type(c) not in _COMPARE or not (c.lhs - c.rhs).is_rational_function()
                              for c in conditions):
         return None
-    simple, other = [], []
+    simple, linear, other = [], [], []
     for c in conditions:
         if c.lhs.is_Symbol and c.rhs.is_Rational:
             simple.append((c.lhs, _COMPARE[type(c)], Fraction(int(c.rhs.p), int(c.rhs.q))))
+            continue
+        form = _linear_form(c.lhs - c.rhs)
+        if form is not None:  # sum p_i = 1 over 1000 classes: compiling it took half a second
+            linear.append((form, _COMPARE[type(c)]))
         else:
             other.append(c)
     symbols = sorted(set().union(*(c.free_symbols for c in other)), key=sp.default_sort_key) if other else []
     f = lambdify(symbols, [c.lhs - c.rhs for c in other], modules=[{}, "math"]) if other else None
-    return simple, symbols, f, [_COMPARE[type(c)] for c in other]
+    return simple, linear, symbols, f, [_COMPARE[type(c)] for c in other]
+
+
+def _linear_form(e: sp.Expr) -> tuple[tuple[tuple[sp.Symbol, Fraction], ...], Fraction] | None:
+    """``e`` as ((symbol, coefficient), ...) and a constant, when it is linear with rational
+    coefficients; else None."""
+    terms, constant = [], Fraction(0)
+    for t in sp.Add.make_args(e):
+        c, rest = t.as_coeff_Mul()
+        if not c.is_Rational:
+            return None
+        if rest is sp.S.One:
+            constant += _fraction(c)
+        elif rest.is_Symbol:
+            terms.append((rest, _fraction(c)))
+        else:
+            return None
+    return tuple(terms), constant
 
 
 def _fraction(v: sp.Rational) -> Fraction:
@@ -58,11 +80,13 @@ def holds_at(conditions: Iterable[sp.Basic], point: Mapping[Any, Any]) -> bool:
     conditions = tuple(conditions)
     compiled = _compiled(conditions)
     if compiled is not None:
-        simple, symbols, f, tests = compiled
-        needed = {s for s, _, _ in simple} | set(symbols)
+        simple, linear, symbols, f, tests = compiled
+        needed = {s for s, _, _ in simple} | set(symbols) | {s for form, _ in linear for s, _ in form[0]}
         if all(s in point and point[s].is_Rational for s in needed):
             exact = {s: _fraction(point[s]) for s in needed}  # once per symbol (4000 bounds of a K = 1000 simplex)
             if not all(test(exact[s] - value) for s, test, value in simple):
+                return False
+            if not all(test(sum((c * exact[s] for s, c in terms), constant)) for (terms, constant), test in linear):
                 return False
             values = f(*(exact[s] for s in symbols)) if f is not None else []
             return all(test(v) for test, v in zip(tests, values))

@@ -8,6 +8,7 @@ from ..domains import UnitInterval
 from ..family import Family, Parameter, X
 from ..natural import NaturalForm
 from ..support import FiniteAtoms
+from ..symbols import symbol_log
 
 
 def log_mass(p: sp.Expr) -> sp.Expr:
@@ -15,7 +16,7 @@ def log_mass(p: sp.Expr) -> sp.Expr:
     if p.is_zero:  # (Float(0.0) == 0 is False in SymPy)
         return -sp.oo
     # a bare symbol has nothing to evaluate: skip SymPy's (slow) evaluation attempt
-    return sp.log(p, evaluate=False) if isinstance(p, sp.Symbol) else sp.log(p)
+    return symbol_log(p) if isinstance(p, sp.Symbol) else sp.log(p)
 
 
 class Bernoulli(Family):

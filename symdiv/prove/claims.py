@@ -59,7 +59,7 @@ from sympy.core.function import AppliedUndef
 
 from ..derivation import Derivation, Step, StepKind
 from ..errors import ParseError, UnsupportedError
-from ..family import Family
+from ..family import Family, facts_of, reparams_of
 from ..measures import _require_family, _require_pair, cross_entropy, entropy, kl_divergence
 from ..parse import ENTROPY, KL, build_problem, check_expression, parse_claim, parse_conditions
 from ..parse import P as P_SYM
@@ -284,13 +284,13 @@ def judge(eq: sp.Eq, families: tuple[Family, ...], *, text: str = "", points: in
     except OutOfTime:
         resolver.problems.append(f"evaluating the derivatives ran out of the time budget ({proof_time:.3g} s)")
     derivations = tuple(resolver.used.values())
-    facts = tuple(dict.fromkeys(a for f in families for a in f.facts()))
+    facts = tuple(dict.fromkeys(a for f in families for a in facts_of(f)))
     known = set(facts)  # a set: thousands of facts (Categorical, K = 1000) made a tuple scan quadratic
     stated = tuple(w for w in where if w not in known)
     known |= set(stated)
     conditions = tuple(a for a in resolver.assumptions() if a not in known)
     assumptions = facts + stated + conditions
-    reparams = {k: v for f in families for k, v in f.reparams().items()}
+    reparams = {k: v for f in families for k, v in reparams_of(f).items()}
     positives = tuple(e for f in families for e in f.positive_expressions())
     state = Search(dps=dps)
 

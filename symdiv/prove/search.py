@@ -82,6 +82,8 @@ class _Guard:
 
     @staticmethod
     def _quantities(node: sp.Basic) -> list[tuple[sp.Expr, int]]:
+        if not (isinstance(node, (sp.exp, _SPECIAL)) or node.is_Pow):  # the only kinds bounded (cheap test first)
+            return []
         if (not isinstance(node, sp.Expr) or node.is_number or isinstance(node, sp.MatrixExpr)
                 or node.has(sp.Sum, sp.Indexed, Expectation, sp.MatrixExpr)
                 or not all(isinstance(s, sp.Symbol) for s in node.free_symbols)):
