@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .derivation import Derivation, Expectation, Quantity, Step, StepKind
+from .derivation import Derivation, Expectation, Step, StepKind
 from .domains import Positive, PositiveDefinite, PositiveInteger, Real, Simplex, UnitInterval
 from .errors import InvalidParameterError, InvalidParameterTypeError, ParseError, SymdivError, UnsupportedError
 from .families import (
@@ -39,7 +39,12 @@ from .families import (
 )
 from .family import Family, X
 from .hooks import provide
-from .measures import clear_caches, cross_entropy, entropy, kl_divergence
+from .measures import Measure, Quantity, clear_caches, cross_entropy, entropy, kl_divergence
+from .measures.bhattacharyya import bhattacharyya_coefficient, bhattacharyya_distance
+from .measures.chi_squared import chi_squared_divergence
+from .measures.hellinger import hellinger_distance
+from .measures.jeffreys import jeffreys_divergence
+from .measures.renyi import renyi_divergence
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
     from .claims import Counterexample, Verdict, check, verify_local_expansion
@@ -157,5 +162,12 @@ __all__ = [
     "preamble",
     "write_sheet",
     "kl_divergence",
+    "Measure",
+    "bhattacharyya_coefficient",
+    "bhattacharyya_distance",
+    "chi_squared_divergence",
+    "hellinger_distance",
+    "jeffreys_divergence",
+    "renyi_divergence",
     "verify_decomposition",
 ]

@@ -7,18 +7,20 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NoReturn
 
 import sympy as sp
 
-from . import CATALOG, codegen, cross_entropy, entropy, kl_divergence, verify_decomposition
+from . import CATALOG, codegen, verify_decomposition
 from .derivation import Derivation
 from .errors import ParseError, SymdivError
 from .families._vector import VectorFamily
 from .families.mvn import MultivariateNormal
 from .family import Family
+from .measures.registry import get as get_measure
+from .measures.registry import measures as registered_measures
 from .numeric import certain_decimal
 from .printing.conditions import shown
 from .printing.json import derivation_json, verdict_json
@@ -243,11 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--steps", action="store_true", help="show every derivation step")
     common.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
     common.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    for name, nfam, help_ in (("entropy", 1, "H(P)"), ("ce", 2, "cross-entropy H(P, Q)"),
-                              ("kl", 2, "KL(P || Q)"), ("verify", 2, "prove H(P,Q) = KL(P||Q) + H(P)")):
+    commands = [(m.command, m.arity, m.help or m.title, m.parameters) for m in registered_measures()]
+    for name, nfam, help_, params in (*commands, ("verify", 2, "prove H(P,Q) = KL(P||Q) + H(P)", ())):
         p = sub.add_parser(name, parents=[common], help=help_, epilog=EXAMPLES,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("families", nargs=nfam, metavar="FAMILY")
+        for param in params:
+            p.add_argument(f"--{param}", required=True, metavar="VALUE",
+                           help=f"the {param}: a number (2, 0.5, 1/2) or a name (then a positive symbol)")
     chk = sub.add_parser("check", help="judge a claimed formula or identity: proof or counterexample",
                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     chk.add_argument("claim", help='the claim, in text (e.g. "H(P,Q) = KL(P||Q) + H(P)") or LaTeX')
@@ -385,9 +390,25 @@ def _run(args: argparse.Namespace) -> str | None:
         if args.format in ("python", "c"):
             raise ParseError(f"--format {args.format} applies to entropy, ce and kl, not verify")
         return _verdict(verify_decomposition(fams[0], fams[1]), args.format, notation)
-    measures: dict[str, Callable[..., Derivation]] = {"entropy": entropy, "ce": cross_entropy, "kl": kl_divergence}
-    measure = measures[args.command]
-    return _text(measure(*fams), args, notation)
+    measure = get_measure(args.command)
+    options = {p: _parameter_value(p, getattr(args, p)) for p in measure.parameters}
+    return _text(measure(*fams, **options), args, notation)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)(/\d+)?")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+
+
+def _parameter_value(name: str, text: str) -> sp.Expr | str:
+    """A measure parameter from the command line: a number (2, 0.5, 1/2) exactly, or a name."""
+    text = text.strip()
+    if _NUMBER.fullmatch(text):
+        number, _, den = text.partition("/")
+        value = sp.Rational(number)
+        return value / sp.Integer(den) if den else value
+    if _NAME.fullmatch(text):
+        return text
+    raise ParseError(f"--{name} {text!r}: expected a number such as 2, 0.5 or 1/2, or a name such as alpha")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

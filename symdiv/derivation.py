@@ -15,25 +15,9 @@ from .symbols import P_NAME
 
 if TYPE_CHECKING:
     from .family import Family
+    from .measures.base import Measure
 
-__all__ = ["Quantity", "StepKind", "Step", "Derivation", "Expectation", "MEASURES"]
-
-
-class Quantity(enum.Enum):
-    """What a derivation computes."""
-
-    ENTROPY = "entropy"
-    CROSS_ENTROPY = "cross_entropy"
-    KL_DIVERGENCE = "kl_divergence"
-
-    @property
-    def symbol(self) -> str:
-        return {"entropy": "H(P)", "cross_entropy": "H(P, Q)", "kl_divergence": "KL(P || Q)"}[self.value]
-
-
-#: each quantity's public function (families -> Derivation), registered by the module that derives
-#: it; value objects re-derive through it (``Derivation.at``) without importing upward
-MEASURES: dict[Quantity, Callable[..., Derivation]] = {}
+__all__ = ["StepKind", "Step", "Derivation", "Expectation"]
 
 
 class StepKind(enum.Enum):
@@ -96,7 +80,8 @@ class Derivation:
     evaluated in closed form and stays explicit in ``expr``.
     """
 
-    quantity: Quantity
+    #: the measure derived (a :class:`symdiv.measures.base.Measure`)
+    quantity: Measure
     families: tuple[Family, ...]
     steps: tuple[Step, ...]
     assumptions: tuple[sp.Basic, ...]
@@ -104,6 +89,8 @@ class Derivation:
     #: the conditions (also in ``assumptions``) under which ``expr`` is the value; where one of
     #: them fails the quantity is +oo (supports that do not nest, a moment that diverges)
     conditions: tuple[sp.Basic, ...] = ()
+    #: the measure's parameters beside the families, as (name, value) pairs (Renyi's alpha)
+    options: tuple[tuple[str, Any], ...] = ()
 
     @property
     def expr(self) -> sp.Expr:
@@ -145,10 +132,10 @@ class Derivation:
         known = {str(s) for f in self.families for s in f.free_symbols}
         unknown = sorted(set(given) - known)
         if unknown:
-            raise InvalidParameterError(self.quantity.symbol, unknown[0], given[unknown[0]],
+            raise InvalidParameterError(self.symbol(), unknown[0], given[unknown[0]],
                                         "a parameter of " + (", ".join(sorted(known)) or "no free parameter"),
                                         "no such parameter")
-        return MEASURES[self.quantity](*(f.substitute(given) for f in self.families))
+        return self.quantity(*(f.substitute(given) for f in self.families), **dict(self.options))
 
     @property
     def P(self) -> Family:
@@ -158,8 +145,12 @@ class Derivation:
     def Q(self) -> Family:
         return self.families[-1]
 
+    def symbol(self, unicode: bool = False) -> str:
+        """The measure's symbol in text with its parameters (``KL(P || Q)``, ``D_1/2(P || Q)``)."""
+        return self.quantity.text(unicode=unicode, **dict(self.options))
+
     def __str__(self) -> str:
-        text = f"{self.quantity.symbol} = {self.expr}"
+        text = f"{self.symbol()} = {self.expr}"
         if self.conditions and self.expr != sp.oo:
             text += f" if {' and '.join(sp.sstr(c) for c in self.conditions)}; otherwise +oo"
         return text

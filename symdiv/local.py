@@ -56,16 +56,16 @@ def _derivation_symbols(d: Derivation) -> list[sp.Symbol]:
 
 def diff(d: Derivation, param: str | sp.Symbol, order: int = 1) -> sp.Expr:
     """d^order (closed form) / d param^order, tidied; ``param`` is a symbol or its name."""
-    s = _symbol(param, _derivation_symbols(d), f"{d.quantity.symbol}")
+    s = _symbol(param, _derivation_symbols(d), f"{d.symbol()}")
     if d.is_infinite:
-        raise UnsupportedError(f"{d.quantity.symbol} = +oo: it has no derivative in {s}")
+        raise UnsupportedError(f"{d.symbol()} = +oo: it has no derivative in {s}")
     return tidy(sp.diff(d.expr, s, order))
 
 
 def gradient(d: Derivation, params: Sequence[str | sp.Symbol] | None = None) -> sp.ImmutableMatrix:
     """The column of first derivatives with respect to ``params`` (default: every parameter)."""
     symbols = _derivation_symbols(d)
-    chosen = [_symbol(p, symbols, d.quantity.symbol) for p in params] if params is not None else symbols
+    chosen = [_symbol(p, symbols, d.symbol()) for p in params] if params is not None else symbols
     return sp.ImmutableMatrix([diff(d, s) for s in chosen])
 
 

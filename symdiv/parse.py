@@ -67,9 +67,14 @@ from typing import NamedTuple
 
 import mpmath
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .domains import make_name
 from .errors import ParseError
+from .measures.base import Measure
+from .measures.registry import by_alias as find_alias
+from .measures.registry import find as find_measure
+from .measures.registry import measures as registered_measures
 from .symbols import P_NAME, Q_NAME
 
 __all__ = ["ENTROPY", "KL", "P", "Q", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT_VALUE", "MAX_EXP_ARGUMENT", "MAX_TOWER",
@@ -81,6 +86,46 @@ ENTROPY = sp.Function("H")
 KL = sp.Function("KL")
 #: The distribution placeholders.
 P, Q = P_NAME, Q_NAME
+
+
+def measure_call(name: str, args: tuple[sp.Basic, ...]) -> sp.Expr:
+    """A registered measure other than H and KL in a claim: an undefined function of that measure's
+    name applied to the roles and then the measure's parameters (``renyi_divergence(P, Q, 1/2)``)."""
+    return sp.Function(name)(*args)
+
+
+def called_measure(e: sp.Basic) -> Measure | None:
+    """The registered measure ``e`` stands for when it is a :func:`measure_call`, else None."""
+    if not isinstance(e, AppliedUndef) or e.func in (ENTROPY, KL):
+        return None
+    return find_measure(e.func.__name__)
+
+
+def is_quantity(e: sp.Basic) -> bool:
+    """H(P), H(P, Q), KL(P, Q) or a call of another registered measure."""
+    return isinstance(e, AppliedUndef) and (e.func in (ENTROPY, KL) or called_measure(e) is not None)
+
+
+def has_quantity(e: sp.Basic) -> bool:
+    return any(is_quantity(a) for a in e.atoms(AppliedUndef))
+
+
+def _order_value(toks: list[_Tok]) -> sp.Expr | None:
+    """The order in ``D_{...}``: 2, 0.5, 1/2, \\frac{1}{2}, \\alpha or a name; None for anything else."""
+    kinds = [(t.kind, t.text) for t in toks]
+    if len(toks) == 1 and toks[0].kind == "num":
+        return sp.Rational(toks[0].text)
+    if len(toks) == 3 and kinds[0][0] == "num" and kinds[1] == ("op", "/") and kinds[2][0] == "num":
+        return sp.Rational(toks[0].text) / sp.Rational(toks[2].text)
+    if (len(toks) == 7 and kinds[0][0] == "cmd" and kinds[0][1] in ("frac", "tfrac", "dfrac")
+            and [k for k, _ in kinds[1:]] == ["op", "num", "op", "op", "num", "op"]):
+        return sp.Rational(toks[2].text) / sp.Rational(toks[5].text)
+    if len(toks) == 1 and toks[0].kind == "cmd" and toks[0].text in _GREEK:
+        return sp.Symbol(_GREEK[toks[0].text], positive=True)
+    if len(toks) == 1 and toks[0].kind == "word" and _NAME_RE.fullmatch(toks[0].text) \
+            and find_alias(f"D_{toks[0].text}") is None and toks[0].text not in ("KL", "B", "J"):
+        return sp.Symbol(toks[0].text, positive=True)
+    return None
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 100
@@ -512,9 +557,15 @@ class _Parser:
 
     def text_word(self, t: _Tok) -> sp.Expr:
         name = t.text
+        squared = self.hellinger_squared(name, t)
+        if squared is not None:
+            return squared
         if self.at("("):
             if name in _QUANTITIES:
                 return self.quantity(name, t)
+            found = self.measure_word(name)
+            if found is not None:
+                return self.general_measure(found[0], found[1], t)
             if name in _FUNCTIONS:
                 return self.function(name, t)
             hint = f" (write '{name}*(...)' for a product)" if self.declared(name) else ""
@@ -531,10 +582,20 @@ class _Parser:
 
     def latex_word(self, t: _Tok) -> sp.Expr:
         w, save = t.text, self.i
+        squared = self.hellinger_squared(w, t)
+        if squared is not None:
+            return squared
+        if w == "D" and self.at("_"):
+            order = self.latex_order()
+            if order is not None:
+                return self.general_measure(self.ordered_measure(t), [order], t)
         sub = self.subscript()
         full = w if sub is None else f"{w}_{sub}"
         if self.at("(") and full in _QUANTITIES:
             return self.quantity(full, t)
+        aliased = find_alias(full) if self.at("(") else None
+        if aliased is not None:
+            return self.general_measure(aliased, None, t)
         if w in ("log", "ln"):
             return self.log(t, sub)
         if sub is None and w in _FUNCTIONS and (self.at("(") or w not in _GREEK):
@@ -611,6 +672,9 @@ class _Parser:
             full = name if sub is None else f"{name}_{sub}"
             if self.at("(") and full in _QUANTITIES:
                 return self.quantity(full, t)
+            aliased = find_alias(full) if self.at("(") else None
+            if aliased is not None:
+                return self.general_measure(aliased, None, t)
             if full in _FUNCTIONS or full == "B":
                 return self.function("beta" if full == "B" else full, t)
             return sp.E if full == "e" and not self.declared("e") else self.ident(full, t)
@@ -692,6 +756,105 @@ class _Parser:
         second = self.distribution(name)
         self.expect(")")
         return KL(first, second) if kind == "KL" else ENTROPY(first, second)
+
+    def measure_word(self, name: str) -> tuple[Measure, list[sp.Expr] | None] | None:
+        """The measure a text word names: an alias (``BC``, ``Renyi``), or an alias with its order in
+        place of the parameter (``D_2``, ``D_alpha`` for ``D_alpha``)."""
+        found = find_alias(name)
+        if found is not None:
+            return found, None
+        for m in registered_measures():
+            for alias in m.aliases:
+                if len(m.parameters) != 1 or not alias.endswith("_" + m.parameters[0]):
+                    continue
+                prefix = alias[: -len(m.parameters[0])]
+                rest = name[len(prefix):]
+                if name.startswith(prefix) and rest:
+                    if rest.isdigit():
+                        return m, [sp.Integer(int(rest))]
+                    if _NAME_RE.fullmatch(rest):
+                        return m, [sp.Symbol(rest, positive=True)]
+        return None
+
+    def ordered_measure(self, t: _Tok) -> Measure:
+        """The measure written D_order (Renyi's)."""
+        for m in registered_measures():
+            if any(a.startswith("D_") and len(m.parameters) == 1 and a == f"D_{m.parameters[0]}" for a in m.aliases):
+                return m
+        raise self.fail("no measure is written D_order", t)
+
+    def latex_order(self) -> sp.Expr | None:
+        """After D: ``_{1/2}``, ``_2``, ``_{\\alpha}`` followed by '(' as the order of a divergence; None
+        (nothing taken) for any other subscript, such as ``_{\\mathrm{KL}}``."""
+        save = self.i
+        self.take()  # "_"
+        toks: list[_Tok] = []
+        if self.at("{"):
+            self.take()
+            depth = 1
+            while True:
+                tok = self.take()
+                if tok.kind == "end":
+                    self.i = save
+                    return None
+                if tok.kind == "op" and tok.text == "{":
+                    depth += 1
+                elif tok.kind == "op" and tok.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                toks.append(tok)
+        else:
+            toks.append(self.take())
+        value = _order_value(toks)
+        if value is None or not self.at("("):
+            self.i = save
+            return None
+        return value
+
+    def hellinger_squared(self, name: str, t: _Tok) -> sp.Expr | None:
+        """``H^2(P, Q)`` (and ``H^{2}(P, Q)``): the squared Hellinger distance."""
+        if name != "H" or not self.at("^"):
+            return None
+        k = 1
+        braced = self.at("{", 1)
+        if braced:
+            k = 2
+        two = self.peek(k)
+        after = k + (2 if braced else 1)
+        if not (two.kind == "num" and two.text == "2" and (not braced or self.at("}", k + 1)) and self.at("(", after)):
+            return None
+        for _ in range(after):
+            self.take()
+        hellinger = find_alias("Hellinger")
+        if hellinger is None:
+            raise self.fail("the Hellinger distance is not registered", t)
+        return self.general_measure(hellinger, None, t) ** 2
+
+    def general_measure(self, m: Measure, params: list[sp.Expr] | None, t: _Tok) -> sp.Expr:
+        """``NAME(P sep Q)`` (or ``NAME(P)``), with the measure's parameters given (``D_2``) or read after
+        a comma (``Renyi(P || Q, 1/2)``)."""
+        self.expect("(")
+        roles = [self.distribution(m.title)]
+        if m.arity == 2:
+            if not any(self.at(sep) for sep in (",", "\u2016", "||")):
+                raise self.fail(f"expected '||' or ',' in {m.title}(...) but found {_desc(self.peek())}")
+            self.take()
+            roles.append(self.distribution(m.title))
+        values = list(params or [])
+        if params is None:
+            for name in m.parameters:
+                if not self.at(","):
+                    raise self.fail(f"{m.title} needs its {name}: write e.g. {m.aliases[0]}(P || Q, 1/2)")
+                self.take()
+                nxt = self.peek()
+                if nxt.kind == "word" and not self.declared(nxt.text) and _NAME_RE.fullmatch(nxt.text):
+                    self.take()
+                    values.append(sp.Symbol(nxt.text, positive=True))
+                else:
+                    values.append(self.sub(0))
+        self.expect(")")
+        return measure_call(m.name, (*roles, *values))
 
     def distribution(self, name: str) -> sp.Symbol:
         t = self.take()

@@ -78,7 +78,7 @@ def _param_latex(value: Any, notation: Notation) -> str:
 def formula_sheet(notation: Notation | None = None) -> str:
     """Every catalog family: parameters, support, H, H(P, Q), KL with derivations, and the proof."""
     from .families import CATALOG
-    from .measures import cross_entropy, entropy, kl_divergence
+    from .measures.classic import cross_entropy, entropy, kl_divergence
     from .prove.decomposition import verify_decomposition
 
     notation = notation or DEFAULT

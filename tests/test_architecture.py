@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent / "symdiv"
 #: lowest first; a module is placed by its most specific entry (``printing.conditions`` before ``printing``)
 LAYERS: list[tuple[str, list[str]]] = [
     ("core", ["errors", "symbols", "version", "hooks", "budget"]),
-    ("values", ["derivation", "domains", "support", "natural", "explicit", "tidy", "parse", "printing.conditions"]),
+    ("values", ["derivation", "domains", "support", "natural", "explicit", "tidy", "parse", "printing.conditions",
+                "measures.base", "measures.registry"]),
     ("model", ["family", "families", "divergence"]),
     ("engine", ["expectation", "numeric", "sampling", "normaliser", "measures", "local", "userfamily"]),
     ("prove", ["prove", "claims", "verify"]),

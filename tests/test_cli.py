@@ -231,12 +231,12 @@ def test_valid_at_and_rename_work(capsys, args, expected) -> None:
 
 
 def test_an_internal_error_is_still_one_line(capsys, monkeypatch) -> None:
-    import symdiv.cli as cli
+    from symdiv.measures import registry
 
     def boom(*args, **kwargs):
         raise KeyError("alpha")
 
-    monkeypatch.setattr(cli, "entropy", boom)
+    monkeypatch.setitem(registry._FUNCTIONS, "entropy", boom)
     status, out, err = _main(capsys, "entropy", "normal")
     assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith("symdiv: error: internal error (KeyError: 'alpha')")

@@ -15,7 +15,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..derivation import Derivation, Quantity
+from ..derivation import Derivation
 from ..errors import InvalidParameterTypeError, UnsupportedError
 from . import guard
 from .backends import Backend, find_backend, find_language
@@ -109,10 +109,10 @@ def _doc(plan: Plan, backend: Backend) -> str:
 
     d = plan.derivation
     names = ", ".join(plan.sig.names)
-    lines = [f"{plan.name}({names}) -> {d.quantity.symbol} in {'bits' if plan.bits else 'nats'}", ""]
-    for role, fam in zip(("P", "Q"), d.families if d.quantity is not Quantity.ENTROPY else d.families[:1]):
+    lines = [f"{plan.name}({names}) -> {d.symbol()} in {'bits' if plan.bits else 'nats'}", ""]
+    for role, fam in zip(("P", "Q"), d.families[: d.quantity.arity]):
         lines.append(f"{role} = {fam!r}")
-    lines.append(f"{d.quantity.symbol} = {sp.sstr(d.expr)}")
+    lines.append(f"{d.symbol()} = {sp.sstr(d.expr)}")
     if d.assumptions:
         lines.append("Assumptions: " + ", ".join(sp.sstr(a) for a in d.assumptions))
     if conditions(d):
@@ -191,7 +191,7 @@ class _Checker:
             value = guard.mp_value(self.mp(), mp_args, start=guard.start_digits(mp_args))
         except UnsupportedError:
             value = None
-        if isinstance(value, mpmath.mpf) and self.plan.derivation.quantity is Quantity.KL_DIVERGENCE:
+        if isinstance(value, mpmath.mpf) and self.plan.derivation.quantity.nonnegative:
             value = max(value, mpmath.mpf(0))  # the mpmath code is not clamped
         if not isinstance(value, mpmath.mpf):  # no certain value, or complex outside the domains
             return math.nan

@@ -216,14 +216,13 @@ def _evaluate_float(core: Callable[..., Any], values: list[Any], plan: Plan) -> 
 def _evaluate_mpmath(core: Callable[..., Any], values: list[Any], plan: Plan) -> Any:
     """The value at the current precision, computed at two higher ones that agree (terms of 1e300
     that cancel need 300 more digits than the result shows)."""
-    from ..derivation import Quantity
     from .guard import MAX_DPS, mp_value, start_digits
 
     value = mp_value(core, values, start=start_digits(values, mpmath.mp.dps + 10))
     if value is None:
         raise UnsupportedError(f"{plan.name}: no certain value at these arguments (working precisions up to "
                                f"{MAX_DPS} digits disagree, or a term has no value there)")
-    if plan.derivation.quantity is Quantity.KL_DIVERGENCE and isinstance(value, mpmath.mpf):
+    if plan.derivation.quantity.nonnegative and isinstance(value, mpmath.mpf):
         value = max(value, mpmath.mpf(0))  # KL >= 0: a rounding below 0 at P ~ Q
     return +value
 

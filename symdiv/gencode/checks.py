@@ -54,7 +54,7 @@ class Target:
 
 def check(d: Derivation, expr: sp.Expr, target: Target) -> None:
     """Raise :class:`~symdiv.errors.UnsupportedError` unless code for ``target`` can compute ``expr``."""
-    what = f"{d.quantity.symbol} for {', '.join(map(repr, d.families))}"
+    what = f"{d.symbol()} for {', '.join(map(repr, d.families))}"
     if expr.atoms(Expectation):
         raise UnsupportedError(f"{what} is incomplete: it contains an unevaluated expectation; "
                                "there is no closed form to generate code from")
@@ -97,7 +97,7 @@ def conditions_note(d: Derivation) -> str:
     """Where the closed form holds, and what the function returns elsewhere (for comments and docstrings)."""
     conds = conditions(d) or ()
     return (f"the closed form holds where {' and '.join(sp.sstr(c) for c in conds)}; "
-            f"elsewhere {d.quantity.symbol} = +oo and the function returns inf")
+            f"elsewhere {d.symbol()} = +oo and the function returns inf")
 
 
 def under_conditions(d: Derivation, expr: sp.Expr) -> sp.Expr:
@@ -108,7 +108,7 @@ def under_conditions(d: Derivation, expr: sp.Expr) -> sp.Expr:
         return sp.oo
     if not conds:
         return expr
-    what = f"{d.quantity.symbol} for {', '.join(map(repr, d.families))}"
+    what = f"{d.symbol()} for {', '.join(map(repr, d.families))}"
     for c in conds:
         if not isinstance(c, (sp.Rel, sp.And, sp.Or, sp.Not)) or c.has(sp.Sum, sp.Integral, Expectation) \
                 or any(not isinstance(f, ALLOWED) for f in c.atoms(sp.Function)):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from ..derivation import Derivation, Quantity
+from ..derivation import Derivation
 from ..errors import UnsupportedError
 
 if TYPE_CHECKING:
@@ -99,8 +99,7 @@ def function_name(derivation: Derivation) -> str:
     >>> function_name(sd.entropy(sd.Bernoulli("p")))
     'entropy_bernoulli'
     """
-    prefix = {Quantity.ENTROPY: "entropy", Quantity.CROSS_ENTROPY: "cross_entropy",
-              Quantity.KL_DIVERGENCE: "kl"}[derivation.quantity]
-    fams = derivation.families if derivation.quantity is not Quantity.ENTROPY else derivation.families[:1]
+    prefix = derivation.quantity.prefix
+    fams = derivation.families[: derivation.quantity.arity]
     parts = [re.sub(r"\W+", "_", f.name.lower()).strip("_") or "family" for f in fams]
     return "_".join([prefix, *parts])

@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..derivation import Derivation, Quantity
+from ..derivation import Derivation
 from ..errors import InvalidParameterTypeError, UnsupportedError
 from .checks import Target, check, conditions, conditions_note, hoist, is_class_sum, under_conditions
 from .helpers import C_HELPERS, MP_HELPERS, PY_HELPERS, used_helpers
@@ -63,7 +63,7 @@ def make_plan(d: Derivation, target: Target, name: str | None, bits: bool, reser
     if bits and not d.is_infinite:
         expr = expr / sp.log(2)
     check(d, expr, target)
-    if d.quantity is Quantity.KL_DIVERGENCE and not d.is_infinite and target.name != "mpmath":
+    if d.quantity.nonnegative and not d.is_infinite and target.name != "mpmath":
         # KL >= 0: rounding at P ~ Q must not make it negative (mpmath clamps after checking its digits:
         # a clamped value agrees with itself at every precision, garbage included)
         expr = NonNeg(expr)
@@ -115,10 +115,10 @@ def _header(plan: Plan, comment: str) -> list[str]:
 
     d = plan.derivation
     unit = "bits" if plan.bits else "nats"
-    lines = [f"{plan.name}: {d.quantity.symbol} in {unit}"]
-    for role, fam in zip(("P", "Q"), d.families if d.quantity is not Quantity.ENTROPY else d.families[:1]):
+    lines = [f"{plan.name}: {d.symbol()} in {unit}"]
+    for role, fam in zip(("P", "Q"), d.families[: d.quantity.arity]):
         lines.append(f"  {role} = {fam!r}")
-    lines.extend(textwrap.wrap(f"{d.quantity.symbol} = {sp.sstr(d.expr)}", 96, initial_indent="  ",
+    lines.extend(textwrap.wrap(f"{d.symbol()} = {sp.sstr(d.expr)}", 96, initial_indent="  ",
                                subsequent_indent="      "))
     if d.assumptions:
         lines.extend(textwrap.wrap("assumptions: " + ", ".join(sp.sstr(a) for a in d.assumptions), 96,
@@ -143,7 +143,7 @@ def python_source(plan: Plan, printer_cls: type[Printer]) -> str:
     code = "\n".join(body)
     helpers = used_helpers(code, PY_HELPERS)
     args = ", ".join(plan.symbol_names[s] for s in plan.sig.symbols)
-    doc = f'    """{plan.derivation.quantity.symbol}; see the comment above."""'
+    doc = f'    """{plan.derivation.symbol()}; see the comment above."""'
     parts = ["\n".join(_header(plan, "#")), "import math", *(PY_HELPERS[h].strip("\n") for h in helpers),
              "\n".join([f"def {plan.name}({args}):", doc, code])]
     return "\n\n\n".join(parts) + "\n"

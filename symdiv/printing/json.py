@@ -39,7 +39,8 @@ def derivation_json(d: Derivation, notation: Notation | None = None) -> dict[str
     natural = dataclasses.replace(notation, log="log") if bits else notation
     last = len(d.steps) - 1
     return {
-        "quantity": d.quantity.value,
+        "quantity": d.quantity.name,
+        **({"options": {k: sp.sstr(v) for k, v in d.options}} if d.options else {}),
         "families": [f.name for f in d.families],
         "parameters": [{k: str(v) if not isinstance(v, tuple) else [str(x) for x in v] for k, v in f.params.items()}
                        for f in d.families],

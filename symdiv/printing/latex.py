@@ -21,9 +21,10 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..derivation import Derivation, Expectation, Quantity, StepKind
+from ..derivation import Derivation, Expectation, StepKind
 from ..errors import InvalidParameterError, UnsupportedError
 from ..family import Family
+from ..measures.base import Measure
 from ..support import FiniteAtoms, IntegerRange, RealInterval, RealSpace, SimplexSupport, Support
 from ..tidy import log2, negative_looking
 from .breaking import LINE_WIDTH, broken, visible_length
@@ -132,9 +133,13 @@ class Notation:
     def entropy_symbol(self, P: str | None = None) -> str:
         return f"{self.entropy}({P or self.names[0]})"
 
-    def quantity(self, q: Quantity) -> str:
-        return {Quantity.ENTROPY: self.entropy_symbol, Quantity.CROSS_ENTROPY: self.cross_entropy_symbol,
-                Quantity.KL_DIVERGENCE: self.kl_symbol}[q]()
+    def quantity(self, q: Measure, options: Any = ()) -> str:
+        """The measure's symbol in this notation (the classic three in their chosen styles)."""
+        classic = {"entropy": self.entropy_symbol, "cross_entropy": self.cross_entropy_symbol,
+                   "kl_divergence": self.kl_symbol}.get(q.name)
+        if classic is not None:
+            return classic()
+        return q.latex(*self.names, **dict(options))
 
     @property
     def expectation(self) -> str:
@@ -400,7 +405,7 @@ def _why(d: Derivation, k: int, notation: Notation, conds: tuple[sp.Basic, ...] 
     if step.kind is StepKind.SUPPORT:
         if step.expr == sp.oo:
             return r"\operatorname{supp} P \not\subseteq \operatorname{supp} Q"
-        if d.quantity is Quantity.ENTROPY and not if_:
+        if d.quantity.arity == 1 and not if_:
             return r"\text{over } \operatorname{supp} P"
         if if_:
             return _WHY[step.kind] + if_
@@ -425,7 +430,7 @@ def derivation_latex(d: Derivation, steps: bool = False, env: str | None = None,
       & \text{otherwise} \end{cases}
     """
     notation = notation or DEFAULT
-    lhs = notation.quantity(d.quantity)
+    lhs = notation.quantity(d.quantity, d.options)
     if not steps:
         return _wrap(f"{lhs} = {value_latex(d, notation)}", env, label, multiline=False)
     _, conds = shown(d)

@@ -24,8 +24,7 @@ def expr_text(expr: sp.Expr, unicode: bool = False) -> str:
 
 
 def _lhs(d: Derivation, unicode: bool) -> str:
-    return {"entropy": "H(P)", "cross_entropy": "H(P, Q)",
-            "kl_divergence": "KL(P \u2225 Q)" if unicode else "KL(P || Q)"}[d.quantity.value]
+    return d.symbol(unicode)
 
 
 def _where(families: Iterable[Family]) -> str:

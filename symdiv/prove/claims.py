@@ -60,8 +60,18 @@ from sympy.core.function import AppliedUndef
 from ..derivation import Derivation, Step, StepKind
 from ..errors import ParseError, UnsupportedError
 from ..family import Family, facts_of, reparams_of
-from ..measures import _require_family, _require_pair, cross_entropy, entropy, kl_divergence
-from ..parse import ENTROPY, KL, build_problem, check_expression, parse_claim, parse_conditions
+from ..measures.classic import _require_family, _require_pair, cross_entropy, entropy, kl_divergence
+from ..parse import (
+    ENTROPY,
+    KL,
+    build_problem,
+    called_measure,
+    check_expression,
+    has_quantity,
+    is_quantity,
+    parse_claim,
+    parse_conditions,
+)
 from ..parse import P as P_SYM
 from ..parse import Q as Q_SYM
 from ..printing.conditions import conditions_text
@@ -99,6 +109,10 @@ def _is_false(c: Any) -> bool:
 
 
 def _quantity_name(e: sp.Expr) -> str:
+    m = called_measure(e)
+    if m is not None:
+        names = [str(a) for a in e.args[: m.arity]]
+        return m.text(names[0], names[-1], **dict(zip(m.parameters, e.args[m.arity:])))
     roles = ", ".join(map(str, e.args)) if e.func == ENTROPY else " || ".join(map(str, e.args))
     return f"{'H' if e.func == ENTROPY else 'KL'}({roles})"
 
@@ -128,6 +142,11 @@ class _Resolver:
         return fam
 
     def __call__(self, e: sp.Expr) -> sp.Expr:
+        m = called_measure(e)
+        if m is not None:
+            fams = tuple(self.family(a) for a in e.args[: m.arity])
+            d = m(*fams, **dict(zip(m.parameters, e.args[m.arity:])))
+            return self._value(e, d)
         args = tuple(self.family(a) for a in e.args)
         if e.func == ENTROPY and len(args) == 1:
             d = entropy(*args)
@@ -137,6 +156,9 @@ class _Resolver:
             d = kl_divergence(*args)
         else:
             raise ParseError(f"cannot read {e} as a quantity: use H(P), H(P, Q) or KL(P || Q)")
+        return self._value(e, d)
+
+    def _value(self, e: sp.Expr, d: Derivation) -> sp.Expr:
         key = (e.func, e.args)
         self.used[key] = d
         name = _quantity_name(e)
@@ -156,8 +178,7 @@ class _Resolver:
 
     def quantities(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with every quantity replaced by its value (derivatives stay unevaluated)."""
-        return self._rebuild(expr, lambda e: e.has(ENTROPY, KL),
-                             lambda e: self(e) if isinstance(e, AppliedUndef) and e.func in (ENTROPY, KL) else None)
+        return self._rebuild(expr, has_quantity, lambda e: self(e) if is_quantity(e) else None)
 
     def derivatives(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with its derivatives evaluated, innermost first."""
@@ -204,7 +225,7 @@ class _Resolver:
         is that infinity, even when SymPy cannot tell that a closed form (H(P) of a Gamma) is finite."""
         if not _infinite_side(value) or side.has(sp.Derivative):
             return value
-        quantities = [q for q in side.atoms(AppliedUndef) if q.func in (ENTROPY, KL)]
+        quantities = [q for q in side.atoms(AppliedUndef) if is_quantity(q)]
         stand_ins = {q: sp.oo if self.used[(q.func, q.args)].expr == sp.oo or (q.func, q.args) in self.infinite
                      else sp.Dummy(real=True, finite=True) for q in quantities}
         settled = side.xreplace(stand_ins)

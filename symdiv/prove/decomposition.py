@@ -8,9 +8,8 @@ from dataclasses import fields
 
 import sympy as sp
 
-from ..derivation import Quantity
 from ..family import Family
-from ..measures import _require_family
+from ..measures.classic import Quantity, _require_family
 from ..parse import ENTROPY, KL
 from ..parse import P as P_ROLE
 from ..parse import Q as Q_ROLE

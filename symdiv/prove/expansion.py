@@ -10,7 +10,7 @@ import sympy as sp
 from ..derivation import Step
 from ..family import Family
 from ..local import fisher_information, regular_parameters
-from ..measures import kl_divergence
+from ..measures.classic import kl_divergence
 from .search import Search
 from .verdict import Verdict
 from .zero import reduce_residual

@@ -11,21 +11,47 @@ import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import sympy as sp
 
-from .budget import own_budget, shared_budget
-from .derivation import MEASURES, Derivation, Expectation, Quantity, Step, StepKind
-from .derivation import P_NAME as _P
-from .divergence import explicit_parts_converge
-from .errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
-from .expectation import expectation_steps
-from .family import Family, facts_of, reparams_of
-from .numeric import certain_decimal
+from ..budget import own_budget, shared_budget
+from ..derivation import P_NAME as _P
+from ..derivation import Derivation, Expectation, Step, StepKind
+from ..divergence import explicit_parts_converge
+from ..errors import InvalidParameterError, InvalidParameterTypeError, UnsupportedError
+from ..expectation import expectation_steps
+from ..family import Family, facts_of, reparams_of
+from ..numeric import certain_decimal
+from .base import Measure
+from .registry import register
 
-__all__ = ["entropy", "cross_entropy", "kl_divergence", "clear_caches"]
+__all__ = ["entropy", "cross_entropy", "kl_divergence", "clear_caches", "Quantity", "ENTROPY", "CROSS_ENTROPY",
+           "KL_DIVERGENCE"]
 
 CACHE_SIZE = 1024
+
+ENTROPY = Measure(
+    "entropy", "entropy", 1, "H(${P})", "H(${P})", r"H(${P})", "H(P) = -E_P[log p(X)]", "entropy",
+    aliases=("H",), values="[-oo, oo] (differential); [0, oo] (discrete)", nonnegative=False,
+    help="H(P), the (differential) entropy")
+CROSS_ENTROPY = Measure(
+    "cross_entropy", "cross-entropy", 2, "H(${P}, ${Q})", "H(${P}, ${Q})", r"H(${P}, ${Q})",
+    "H(P, Q) = -E_P[log q(X)]", "ce", aliases=("CE",), values="[-oo, oo]", help="cross-entropy H(P, Q)",
+    nonnegative=False, code_prefix="cross_entropy")
+KL_DIVERGENCE = Measure(
+    "kl_divergence", "Kullback-Leibler divergence", 2, "KL(${P} || ${Q})", "KL(${P} \u2225 ${Q})",
+    r"D_{\mathrm{KL}}(${P} \,\|\, ${Q})", "KL(P || Q) = E_P[log p(X) - log q(X)]", "kl",
+    aliases=("KL", "D_KL"), help="KL(P || Q), the Kullback-Leibler divergence")
+
+
+class Quantity:
+    """The three classic measures by their old names (``Quantity.KL_DIVERGENCE``); every measure is
+    in :mod:`symdiv.measures.registry`."""
+
+    ENTROPY = ENTROPY
+    CROSS_ENTROPY = CROSS_ENTROPY
+    KL_DIVERGENCE = KL_DIVERGENCE
 
 
 def _require_family(obj: object, role: str) -> Family:
@@ -76,7 +102,7 @@ def _log_density_shown(P: Family, x: sp.Expr) -> sp.Expr:
         return sp.log(P.density(x), evaluate=False)
 
 
-def _derive(quantity: Quantity, P: Family, Q: Family, integrand: tuple[sp.Expr, ...], definition: sp.Expr,
+def _derive(quantity: Measure, P: Family, Q: Family, integrand: tuple[sp.Expr, ...], definition: sp.Expr,
             note: str, sign: int) -> Derivation:
     families = (P,) if quantity is Quantity.ENTROPY else (P, Q)
     steps = [Step(StepKind.DEFINITION, definition, note)]
@@ -249,13 +275,23 @@ def kl_divergence(P: Family, Q: Family) -> Derivation:
     return _exact_then_float(_kl_divergence, *_require_pair(P, Q))
 
 
-MEASURES.update({Quantity.ENTROPY: entropy, Quantity.CROSS_ENTROPY: cross_entropy,
-                 Quantity.KL_DIVERGENCE: kl_divergence})
+register(ENTROPY, entropy)
+register(CROSS_ENTROPY, cross_entropy)
+register(KL_DIVERGENCE, kl_divergence)
 
 
 def clear_caches() -> None:
     """Empty symdiv's caches of derivations and derived expectations (e.g. before a cold timing)."""
-    from .family import _derive_expectation
+    from ..family import _derive_expectation
 
-    for cached in (_entropy, _cross_entropy, _kl_divergence, _derive_expectation, facts_of, reparams_of):
+    for cached in (_entropy, _cross_entropy, _kl_divergence, _derive_expectation, facts_of, reparams_of, *_CACHES):
         cached.cache_clear()
+
+
+#: the caches of the other measure modules (:func:`register_cache`), emptied by :func:`clear_caches`
+_CACHES: list[Any] = []
+
+
+def register_cache(cached: Any) -> None:
+    """Have :func:`clear_caches` empty ``cached`` (an ``functools.lru_cache`` function) too."""
+    _CACHES.append(cached)
