@@ -25,9 +25,12 @@ objects under test (``Case.P``, ``Case.Q``, ``MEASURES``) and the list of cross 
   role-2 symbols of Q's family.
 
 * Helpers: :func:`params_at` (sympy point -> mpmath parameters), :func:`by_definition` (a measure
-  straight from its definition by quadrature or summation, for a family name, a ref or a case),
+  straight from its definition by quadrature or summation, for a family name, a ref or a case: entropy,
+  cross-entropy, KL, and -- P and Q possibly of different families -- Renyi (``alpha=``), Bhattacharyya
+  coefficient and distance, Hellinger, Pearson chi^2, total variation, Jeffreys, Jensen-Shannon; see
+  ``DEFINED``), :func:`crossings` (where p = q, for total variation), :func:`pair_breakpoints`,
   :func:`evaluate` (a textbook expression at a point, infinite ``Sum`` s included),
-  :func:`sample_points`, :func:`close`.
+  :func:`sample_points`, :func:`close`. tests/test_measure_reference.py checks the measures beyond KL.
 
 Run ``python tests/catalog_reference.py`` for :func:`self_check` (about a minute or two).
 """
@@ -290,11 +293,19 @@ _al1, _al2 = _pos("alpha_1"), _pos("alpha_2")
 _be1, _be2 = _pos("beta_1"), _pos("beta_2")
 
 
+@functools.lru_cache(maxsize=256)
+def _log_norm(kind: str, a: Any, b: Any, prec: int) -> Any:
+    """log Gamma(a) ("gamma") or log B(a, b) ("beta") at binary precision ``prec``: the densities'
+    normalizers, computed once per parameter instead of at every quadrature node."""
+    with mpmath.workprec(prec):
+        return mpmath.loggamma(a) if kind == "gamma" else mpmath.log(mpmath.beta(a, b))
+
+
 def _gamma_density(x: Any, prm: Prm) -> Any:
     if x <= 0:
         return mpmath.mpf(0)
     a, b = prm["shape"], prm["rate"]
-    return mpmath.exp(a * mpmath.log(b) + (a - 1) * mpmath.log(x) - b * x - mpmath.loggamma(a))
+    return mpmath.exp(a * mpmath.log(b) + (a - 1) * mpmath.log(x) - b * x - _log_norm("gamma", a, 0, mpmath.mp.prec))
 
 
 def _gamma_breakpoints(prm: Prm) -> list:
@@ -337,7 +348,7 @@ def _beta_density(x: Any, prm: Prm) -> Any:
     if x <= 0 or x >= 1:
         return mpmath.mpf(0)
     a, b = prm["alpha"], prm["beta"]
-    return mpmath.exp((a - 1) * mpmath.log(x) + (b - 1) * mpmath.log1p(-x) - mpmath.log(mpmath.beta(a, b)))
+    return mpmath.exp((a - 1) * mpmath.log(x) + (b - 1) * mpmath.log1p(-x) - _log_norm("beta", a, b, mpmath.mp.prec))
 
 
 def _entropy_beta(a: sp.Expr, b: sp.Expr) -> sp.Expr:
@@ -1117,44 +1128,260 @@ def kl_breakpoints(ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm, e
     return _inside(list(ref_p.breakpoints(prm_p)) + list(ref_q.kinks(prm_q)) + list(extra or []), lo, hi)
 
 
+def pair_breakpoints(ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm, lo: Any, hi: Any,
+                     extra: list | None = None) -> list:
+    """Both families' breakpoints and kinks, both supports' ends and ``extra``, strictly inside (lo, hi).
+
+    For integrands that involve both densities alike (Bhattacharyya, Renyi, TV, JS, chi^2): the
+    mass may sit where either density has it, and either density may have a kink there.
+    """
+    pts: list[Any] = list(extra or [])
+    for ref, prm in ((ref_p, prm_p), (ref_q, prm_q)):
+        _, a, b = ref.support(prm)
+        pts += [*ref.breakpoints(prm), *ref.kinks(prm), a, b]
+    return _inside([x for x in pts if mpmath.isfinite(x)], lo, hi)
+
+
+def _integrate(f: Callable[[Any], Any], kind: str, lo: Any, hi: Any, bps: list) -> Any:
+    """int_lo^hi f (quadrature split at ``bps``) or, for kind "int", sum_{k=lo}^{hi} f(k)."""
+    if kind == "int":
+        return _sum_int(f, lo, hi, start=int(max(bps)) if bps else 0)
+    return mpmath.quad(f, [lo, *_inside(bps, lo, hi), hi])
+
+
+def _nested(ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm) -> bool:
+    """supp P within supp Q (the supports are intervals, or integer ranges)."""
+    _, lo_p, hi_p = ref_p.support(prm_p)
+    _, lo_q, hi_q = ref_q.support(prm_q)
+    return lo_q <= lo_p and hi_p <= hi_q
+
+
+def _kind(ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm) -> str:
+    kind_p, kind_q = ref_p.support(prm_p)[0], ref_q.support(prm_q)[0]
+    if kind_p != kind_q:
+        raise ValueError(f"{ref_p.name} and {ref_q.name}: one is discrete, the other continuous")
+    return kind_p
+
+
+def _log(x: Any) -> Any:
+    return mpmath.log(x) if x > 0 else -inf
+
+
+def crossings(ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm, extra: list | None = None,
+              per_interval: int = 16) -> list:
+    """The points where p = q (sign changes of log p - log q) where both densities have mass.
+
+    Scans log p - log q on a grid -- both families' breakpoints, kinks and support ends inside the
+    intersection of the supports, each gap cut into ``per_interval`` pieces, plus a few points beyond
+    the outermost ones towards an infinite end -- brackets every sign change and refines it with
+    ``mpmath.findroot`` (Anderson's bracketing method), falling back to bisection, at the working
+    precision. Two crossings within one grid cell are missed (no sign change); beyond the grid the
+    densities are negligible.
+    """
+    _, lo_p, hi_p = ref_p.support(prm_p)
+    _, lo_q, hi_q = ref_q.support(prm_q)
+    lo, hi = max(lo_p, lo_q), min(hi_p, hi_q)
+    if not lo < hi:
+        return []
+    base = pair_breakpoints(ref_p, prm_p, ref_q, prm_q, lo, hi, extra)
+    if not base:
+        base = [(lo + hi) / 2] if mpmath.isfinite(lo) and mpmath.isfinite(hi) else [mpmath.mpf(0)]
+    span = max(base[-1] - base[0], mpmath.mpf(1))
+    ends = ([lo] if mpmath.isfinite(lo) else [base[0] - span * 2**j for j in range(3, -1, -1)]) + base
+    ends += [hi] if mpmath.isfinite(hi) else [base[-1] + span * 2**j for j in range(4)]
+    grid = [a + (b - a) * mpmath.mpf(i) / per_interval for a, b in zip(ends, ends[1:]) for i in range(per_interval)]
+    grid = [x for x in grid if lo < x < hi] + ([ends[-1]] if ends[-1] < hi else [])
+
+    def h(x: Any) -> Any:
+        return _log(ref_p.density(x, prm_p)) - _log(ref_q.density(x, prm_q))
+
+    vals = [(x, h(x)) for x in grid]
+    vals = [(x, v) for x, v in vals if mpmath.isfinite(v)]
+    roots = [x for x, v in vals if v == 0]
+    for (a, fa), (b, fb) in zip(vals, vals[1:]):
+        if fa * fb >= 0:
+            continue
+        r = None
+        try:
+            r = mpmath.findroot(h, (a, b), solver="anderson")
+        except (ValueError, ZeroDivisionError):
+            pass
+        if r is None or not a <= r <= b or abs(h(r)) > mpmath.mpf(10) ** -(mpmath.mp.dps - 8):
+            while b - a > mpmath.eps * max(1, abs(a)) * 4:  # bisection
+                m = (a + b) / 2
+                fm = h(m)
+                if fm == 0:
+                    a = b = m
+                    break
+                a, fa, b, fb = (a, fa, m, fm) if fa * fm < 0 else (m, fm, b, fb)
+            r = (a + b) / 2
+        roots.append(r)
+    return sorted(roots)
+
+
+#: the measures :func:`by_definition` computes; the last ones take P and Q alike
+DEFINED = ("entropy", "cross_entropy", "kl_divergence", "renyi_divergence", "bhattacharyya_coefficient",
+           "bhattacharyya_distance", "hellinger_distance", "chi_squared_divergence", "total_variation",
+           "jeffreys_divergence", "js_divergence")
+
+
+def _kl(ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm, extra: list, cross: bool = False) -> Any:
+    """KL(P || Q) (or, ``cross``, the cross-entropy) over supp P; +oo when supp P is not within supp Q."""
+    if not _nested(ref_p, prm_p, ref_q, prm_q):
+        return inf
+
+    def integrand(x: Any) -> Any:
+        px = ref_p.density(x, prm_p)
+        if px == 0:
+            return mpmath.mpf(0)
+        qx = ref_q.density(x, prm_q)
+        if cross:
+            return -px * mpmath.log(qx)
+        return px * (mpmath.log(px) - mpmath.log(qx))
+
+    kind, lo, hi = ref_p.support(prm_p)
+    if kind == "int":
+        return _integrate(integrand, kind, lo, hi, ref_p.breakpoints(prm_p))
+    return _integrate(integrand, kind, lo, hi, kl_breakpoints(ref_p, prm_p, ref_q, prm_q, extra))
+
+
+def _pair_measure(measure: str, ref_p: FamilyRef, prm_p: Prm, ref_q: FamilyRef, prm_q: Prm, extra: list,
+                  alpha: Any) -> Any:
+    """The measures beyond entropy, cross-entropy and KL, from their definitions."""
+    kind = _kind(ref_p, prm_p, ref_q, prm_q)
+    _, lo_p, hi_p = ref_p.support(prm_p)
+    _, lo_q, hi_q = ref_q.support(prm_q)
+    union = (min(lo_p, lo_q), max(hi_p, hi_q))
+    meet = (max(lo_p, lo_q), min(hi_p, hi_q))
+    nested = _nested(ref_p, prm_p, ref_q, prm_q)
+
+    def dens(x: Any) -> tuple[Any, Any]:
+        return ref_p.density(x, prm_p), ref_q.density(x, prm_q)
+
+    def over(f: Callable[[Any], Any], region: tuple[Any, Any], more: list | None = None) -> Any:
+        lo, hi = region
+        if not lo <= hi or (kind == "real" and lo == hi):
+            return mpmath.mpf(0)
+        bps = pair_breakpoints(ref_p, prm_p, ref_q, prm_q, lo, hi, extra + list(more or []))
+        if kind == "int":
+            bps = [*ref_p.breakpoints(prm_p), *ref_q.breakpoints(prm_q)]
+        return _integrate(f, kind, lo, hi, bps)
+
+    if measure == "jeffreys_divergence":
+        return _kl(ref_p, prm_p, ref_q, prm_q, extra) + _kl(ref_q, prm_q, ref_p, prm_p, extra)
+    if measure in ("bhattacharyya_coefficient", "bhattacharyya_distance", "hellinger_distance"):
+        def root(x: Any) -> Any:
+            px, qx = dens(x)
+            return mpmath.sqrt(px * qx)
+
+        bc = over(root, meet)
+        if measure == "bhattacharyya_coefficient":
+            return bc
+        if measure == "bhattacharyya_distance":
+            return -mpmath.log(bc) if bc > 0 else inf
+        return mpmath.sqrt(max(1 - bc, 0))
+    if measure == "renyi_divergence":
+        if alpha is None:
+            raise ValueError("renyi_divergence needs alpha")
+        a = _mp(alpha)
+        if not a > 0 or a == 1:
+            raise ValueError(f"renyi_divergence: alpha = {alpha} must be > 0 and != 1")
+        if a > 1 and not nested:
+            return inf
+
+        def tilted(x: Any) -> Any:
+            px, qx = dens(x)
+            if px == 0:
+                return mpmath.mpf(0)
+            if qx == 0:
+                return inf if a > 1 else mpmath.mpf(0)
+            return mpmath.exp(a * mpmath.log(px) + (1 - a) * mpmath.log(qx))
+
+        s = over(tilted, meet)
+        return mpmath.log(s) / (a - 1) if s > 0 else inf
+    if measure == "chi_squared_divergence":
+        if not nested:
+            return inf
+
+        def pearson(x: Any) -> Any:
+            px, qx = dens(x)
+            if qx == 0:
+                return inf if px > 0 else mpmath.mpf(0)
+            return (px - qx) ** 2 / qx
+
+        return over(pearson, (lo_q, hi_q))
+    if measure == "total_variation":
+        def gap(x: Any) -> Any:
+            px, qx = dens(x)
+            return abs(px - qx)
+
+        more = crossings(ref_p, prm_p, ref_q, prm_q, extra) if kind == "real" else []
+        return over(gap, union, more) / 2
+    if measure == "js_divergence":
+        log2 = mpmath.log(2)
+
+        def js(x: Any) -> Any:
+            px, qx = dens(x)
+            lp, lq = _log(px), _log(qx)
+            lm = max(lp, lq) + mpmath.log1p(mpmath.exp(min(lp, lq) - max(lp, lq))) - log2  # log m
+            return ((px * (lp - lm) if px > 0 else 0) + (qx * (lq - lm) if qx > 0 else 0)) / 2
+
+        return over(js, union)
+    raise ValueError(f"unknown measure {measure!r}; known: {', '.join(DEFINED)}")
+
+
 def by_definition(
     p_family: str | FamilyRef | Case, measure: str, point: dict, q_family: str | FamilyRef | None = None,
-    dps: int = 40, extra_breakpoints: Callable[[Prm, Prm], list] | None = None,
+    dps: int = 40, extra_breakpoints: Callable[[Prm, Prm], list] | None = None, alpha: Any = None,
 ) -> Any:
-    """``measure`` ("entropy", "cross_entropy", "kl_divergence") at ``point`` from its definition.
+    """``measure`` (one of ``DEFINED``) at ``point`` straight from its definition.
 
     P is ``p_family`` (a name of ``REFERENCE``, a ref or a case) in role 1; Q is ``q_family`` (default:
-    the same family) in role 2. For a pair in ``CROSS_KL`` its ``extra_breakpoints`` are used unless
-    others are given.
+    the same family) in role 2, possibly another family (both discrete or both continuous). For a pair
+    in ``CROSS_KL`` its ``extra_breakpoints`` are used unless others are given; for the measures
+    beyond KL they are added to both families' breakpoints.
+
+    * "entropy", "cross_entropy", "kl_divergence": -int p log p, -int p log q, int p log(p/q) over supp P.
+    * "renyi_divergence": 1/(alpha - 1) log int p^alpha q^(1 - alpha) (``alpha`` > 0, != 1, a sympy
+      Rational or a number), over supp P and supp Q's intersection.
+    * "bhattacharyya_coefficient" BC = int sqrt(p q); "bhattacharyya_distance" -log BC (+oo for BC = 0);
+      "hellinger_distance" sqrt(1 - BC) (so H^2 = 1 - BC = 1/2 int (sqrt p - sqrt q)^2).
+    * "chi_squared_divergence": Pearson's int (p - q)^2 / q over supp Q.
+    * "total_variation": 1/2 int |p - q| over the union of the supports; the quadrature is split at the
+      points where p = q (:func:`crossings`), the supports' ends and both families' breakpoints; mass
+      of one outside the other's support counts fully.
+    * "jeffreys_divergence": KL(P || Q) + KL(Q || P), each as "kl_divergence".
+    * "js_divergence": 1/2 KL(P || M) + 1/2 KL(Q || M), M = (P + Q)/2, over the union of the supports.
+
+    Infinite values: +oo (``mpmath.inf``) is returned only where the integrand is clearly infinite on a
+    set of positive measure -- supp P not within supp Q for cross-entropy, KL, Jeffreys (either way),
+    chi^2 and Renyi with alpha > 1. Otherwise a divergent integral (chi^2 or Renyi alpha > 1 against
+    a lighter tail or a stronger endpoint singularity, e.g. Normal sigma_1^2 >= 2 sigma_2^2 for chi^2)
+    is NOT detected: the quadrature returns some finite number. Callers use the reference only where
+    the measure is known to be finite. The integrand's mass is assumed to lie among the families'
+    breakpoints (for alpha > 1 it may move far out: pass ``extra_breakpoints`` then).
     """
     ref_p = _ref(p_family)
     ref_q = ref_p if q_family is None else _ref(q_family)
     if extra_breakpoints is None and isinstance(p_family, str) and isinstance(q_family, str) \
             and (p_family, q_family) in CROSS_KL:
         extra_breakpoints = CROSS_KL[p_family, q_family].extra_breakpoints
+    if measure not in DEFINED:
+        raise ValueError(f"unknown measure {measure!r}; known: {', '.join(DEFINED)}")
     with mpmath.workdps(dps):
         prm_p = params_at(ref_p, point, 1)
-        prm_q = params_at(ref_q, point, 2) if measure != "entropy" else prm_p
+        if measure == "entropy":
+            def integrand(x: Any) -> Any:
+                px = ref_p.density(x, prm_p)
+                return -px * mpmath.log(px) if px != 0 else mpmath.mpf(0)
 
-        def integrand(x: Any) -> Any:
-            px = ref_p.density(x, prm_p)
-            if px == 0:
-                return mpmath.mpf(0)
-            if measure == "entropy":
-                return -px * mpmath.log(px)
-            qx = ref_q.density(x, prm_q)
-            if measure == "cross_entropy":
-                return -px * mpmath.log(qx)
-            return px * (mpmath.log(px) - mpmath.log(qx))
-
-        kind, lo, hi = ref_p.support(prm_p)
-        if kind == "int":
-            bps = ref_p.breakpoints(prm_p)
-            return _sum_int(integrand, lo, hi, start=int(max(bps)) if bps else 0)
-        extra = extra_breakpoints(prm_p, prm_q) if extra_breakpoints and measure != "entropy" else []
-        bps = kl_breakpoints(ref_p, prm_p, ref_q, prm_q, extra) if measure != "entropy" else _inside(
-            ref_p.breakpoints(prm_p), lo, hi)
-        return mpmath.quad(integrand, [lo, *bps, hi])
+            kind, lo, hi = ref_p.support(prm_p)
+            return _integrate(integrand, kind, lo, hi, ref_p.breakpoints(prm_p))
+        prm_q = params_at(ref_q, point, 2)
+        extra = list(extra_breakpoints(prm_p, prm_q)) if extra_breakpoints else []
+        if measure in ("cross_entropy", "kl_divergence"):
+            return _kl(ref_p, prm_p, ref_q, prm_q, extra, cross=measure == "cross_entropy")
+        return _pair_measure(measure, ref_p, prm_p, ref_q, prm_q, extra, alpha)
 
 
 def _sum_value(s: sp.Sum) -> Any:
