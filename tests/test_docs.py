@@ -94,7 +94,7 @@ def _help(argv: list[str]) -> str:
 def test_cli_page_covers_the_real_help() -> None:
     page = (DOCS / "cli.md").read_text(encoding="utf-8")
     top = _help(["--help"])
-    commands = re.search(r"\{([a-z,]+)\}", top).group(1).split(",")
+    commands = re.search(r"\{([a-z0-9,]+)\}", top).group(1).split(",")
     assert commands and all(f"## symdiv {c}\n" in page for c in commands)
     for command in commands:
         text = _help([command, "--help"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,6 +104,7 @@ def _finite_sum(P: Family, Q: Family, a: sp.Expr, side: bool | None) -> tuple[sp
     return value, f"summed over {where}"
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def power_integral_steps(P: Family, Q: Family, a: sp.Expr) -> PowerIntegral:
     """The derivation of I_a = int p^a q^(1-a) (for a > 0), within the shared work budget.
 
@@ -356,7 +358,14 @@ def checked_tidy(before: sp.Expr, families: tuple[Family, ...], conditions: tupl
 def _order(measure: Measure, alpha: object) -> sp.Expr:
     """The order a as a SymPy number or symbol: positive, and not 1."""
     if isinstance(alpha, str):
-        a = sp.Symbol(alpha, positive=True)
+        text = alpha.strip()
+        number = re.fullmatch(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:/(\d+))?", text)
+        if number:
+            a = sp.Rational(number.group(1)) / (int(number.group(2)) if number.group(2) else 1)
+        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", text):
+            a = sp.Symbol(text, positive=True)
+        else:
+            raise InvalidParameterError(measure.title, "alpha", alpha, "a number (2, 0.5, 1/2) or a name (alpha)")
     else:
         try:
             a = sp.sympify(alpha, strict=True)
@@ -453,3 +462,4 @@ def _memo_impl(name: str, P: Family, Q: Family, order: sp.Expr) -> Derivation:
 
 _memo = functools.lru_cache(maxsize=CACHE_SIZE)(_memo_impl)
 register_cache(_memo)
+register_cache(power_integral_steps)

@@ -31,8 +31,8 @@ _derive = power_measure(RENYI, None, lambda i, a: sp.log(i) / (a - 1),
 def renyi_divergence(P: Family, Q: Family, alpha: object) -> Derivation:
     """Renyi's divergence of order ``alpha``, D_alpha(P || Q), derived step by step.
 
-    ``alpha``: a positive number other than 1 (``sympy.Rational(1, 2)``, ``2``, ``"1/2"`` is not
-    read: pass numbers), or a positive symbol or its name (``"alpha"``).
+    ``alpha``: a positive number other than 1 (``sympy.Rational(1, 2)``, ``2``, ``"1/2"``), or a
+    positive symbol or its name (``"alpha"``).
 
     >>> import symdiv as sd
     >>> sd.renyi_divergence(sd.Exponential("lambda_1"), sd.Exponential("lambda_2"), 2).expr
