@@ -28,6 +28,7 @@ from .families import (
     Geometric,
     Gumbel,
     HalfNormal,
+    JointCategorical,
     Laplace,
     LogNormal,
     MultivariateNormal,
@@ -44,6 +45,7 @@ from .measures.bhattacharyya import bhattacharyya_coefficient, bhattacharyya_dis
 from .measures.chi_squared import chi_squared_divergence
 from .measures.hellinger import hellinger_distance
 from .measures.jeffreys import jeffreys_divergence
+from .measures.mutual_information import mutual_information
 from .measures.renyi import renyi_divergence
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
@@ -117,6 +119,7 @@ __all__ = [
     "Geometric",
     "Gumbel",
     "HalfNormal",
+    "JointCategorical",
     "Laplace",
     "LogNormal",
     "MultivariateNormal",
@@ -168,6 +171,7 @@ __all__ = [
     "chi_squared_divergence",
     "hellinger_distance",
     "jeffreys_divergence",
+    "mutual_information",
     "renyi_divergence",
     "verify_decomposition",
 ]

@@ -399,9 +399,18 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)(/\d+)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 
 
-def _parameter_value(name: str, text: str) -> sp.Expr | str:
-    """A measure parameter from the command line: a number (2, 0.5, 1/2) exactly, or a name."""
+_INDEX_LIST = re.compile(r"\d{1,6}(\s*,\s*\d{1,6})+")
+
+
+def _parameter_value(name: str, text: str) -> sp.Expr | str | list[int]:
+    """A measure parameter from the command line: a number (2, 0.5, 1/2) exactly, a name, or a list
+    of indices (``0,1``: mutual information's coordinates)."""
     text = text.strip()
+    if _INDEX_LIST.fullmatch(text):
+        return [int(part) for part in text.split(",")]
+    if "," in text:
+        raise ParseError(f"--{name} {text!r}: expected a list of indices such as 0,1 (non-negative integers "
+                         "separated by commas)")
     if _NUMBER.fullmatch(text):
         number, _, den = text.partition("/")
         value = sp.Rational(number)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "SimplexSupport", "RealSpace",
+__all__ = ["Support", "RealInterval", "IntegerRange", "FiniteAtoms", "PairAtoms", "SimplexSupport", "RealSpace",
            "decide_nonnegative", "REALS", "ATOM_LIMIT"]
 
 #: An integer range with more atoms than this is a series: never enumerated, summed as ``Sum``
@@ -205,6 +205,25 @@ class FiniteAtoms(Support):
         lo, hi = sp.Integer(min(self.values)), sp.Integer(max(self.values))
         # a finite set lies in a range iff its least and greatest atoms do
         return _all([_le(_first(other.lo), lo, reparams), _le(hi, _last(other.hi), reparams)])
+
+
+@dataclass(frozen=True)
+class PairAtoms(FiniteAtoms):
+    """The cells (i, j) of a K1 x K2 table with positive mass; cell (i, j) is the atom
+    i * columns + j of the engine's variable (``values``), shown as the pair."""
+
+    columns: int = 1
+
+    @property
+    def space(self) -> tuple[object, ...]:
+        return ("pairs", self.columns)
+
+    @property
+    def pairs(self) -> tuple[tuple[int, int], ...]:
+        return tuple(divmod(v, self.columns) for v in self.values)
+
+    def text(self) -> str:
+        return "{" + ", ".join(f"({i}, {j})" for i, j in self.pairs) + "}"
 
 
 @dataclass(frozen=True)

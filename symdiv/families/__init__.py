@@ -12,6 +12,7 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .halfnormal import HalfNormal
+from .joint_categorical import JointCategorical
 from .laplace import Laplace
 from .lognormal import LogNormal
 from .mvn import MultivariateNormal
@@ -26,7 +27,7 @@ CATALOG = (
     Bernoulli, Categorical, Normal,
     Exponential, Gamma, Beta, Laplace, LogNormal, Uniform, HalfNormal, Gumbel, Pareto, Weibull,
     Poisson, Geometric, Binomial,
-    Dirichlet, MultivariateNormal,
+    Dirichlet, MultivariateNormal, JointCategorical,
 )
 
 __all__ = ["CATALOG", *(f.__name__ for f in CATALOG)]

@@ -275,6 +275,28 @@ class MultivariateNormal(Family):
             return f"{self.name}(mu={self.mu}, Sigma={self.Sigma}, k={self.k})"
         return f"{self.name}(mu={list(self.mu)}, Sigma={self.Sigma.tolist()})"
 
+    def marginal(self, indices: Sequence[int]) -> MultivariateNormal:
+        """The law of the coordinates ``indices`` (in that order): N(mu_A, Sigma_AA), the sub-mean
+        and the sub-covariance. For a symbolic dimension k its entries are the matrix symbols'
+        elements (``Sigma[0, 1]``); such indices need k > max(indices).
+
+        >>> import symdiv as sd
+        >>> sd.MultivariateNormal([1, 2, 3], [[2, 1, 0], [1, 2, 1], [0, 1, 2]]).marginal([2, 0])
+        MultivariateNormal(mu=[3, 1], Sigma=[[2, 0], [0, 2]])
+        """
+        idx = list(indices)
+        bad = [i for i in idx if isinstance(i, bool) or not isinstance(i, int) or i < 0
+               or (self.k.is_Integer and i >= int(self.k))]
+        allowed = (f"distinct integers from 0 to {self.k - 1}" if self.k.is_Integer
+                   else "distinct non-negative integers (below the dimension k)")
+        if not idx or bad or len(set(idx)) != len(idx):
+            why = ("no index" if not idx else f"{bad[0]!r} is not a coordinate" if bad else "an index repeats")
+            raise InvalidParameterError(self.name, "indices", idx, allowed, why)
+        if self.indexed:  # matrix symbols: their elements, Sigma[i, j] with i <= j (symmetric)
+            s, m = self.Sigma, self.mu
+            return MultivariateNormal([m[i, 0] for i in idx], [[s[min(a, b), max(a, b)] for b in idx] for a in idx])
+        return MultivariateNormal([self.mu[i] for i in idx], [[self.Sigma[a, b] for b in idx] for a in idx])
+
     def _check_pair(self, other: Family) -> None:
         if isinstance(other, MultivariateNormal) and self.k != other.k:
             raise InvalidParameterError(self.name, "mu", f"k_P = {self.k}, k_Q = {other.k}",

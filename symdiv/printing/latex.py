@@ -25,7 +25,7 @@ from ..derivation import Derivation, Expectation, StepKind
 from ..errors import InvalidParameterError, UnsupportedError
 from ..family import Family
 from ..measures.base import Measure
-from ..support import FiniteAtoms, IntegerRange, RealInterval, RealSpace, SimplexSupport, Support
+from ..support import FiniteAtoms, IntegerRange, PairAtoms, RealInterval, RealSpace, SimplexSupport, Support
 from ..tidy import log2, negative_looking
 from .breaking import LINE_WIDTH, broken, visible_length
 from .conditions import in_unit, mentioned, shown
@@ -575,6 +575,8 @@ def support_latex(s: Support, notation: Notation | None = None) -> str:
         lo = r"-\infty" if s.lo == -sp.oo else _tex(s.lo, notation)
         hi = r"\infty" if s.hi == sp.oo else _tex(s.hi, notation)
         return rf"\left({lo}, {hi}\right)"
+    if isinstance(s, PairAtoms):
+        return r"\{" + ", ".join(f"({i}, {j})" for i, j in s.pairs) + r"\}"
     if isinstance(s, FiniteAtoms):
         return r"\{" + ", ".join(map(str, s.values)) + r"\}"
     if isinstance(s, IntegerRange):
