@@ -162,7 +162,9 @@ def power_integral_steps(P: Family, Q: Family, a: sp.Expr) -> PowerIntegral:
             steps.append(Step(StepKind.EXPECTATION, sp.oo, note + "; the mixed natural parameter lies outside the "
                               "natural parameter space, so the integral diverges"))
             return PowerIntegral(tuple(steps), sp.oo, True)
-        if closed.condition is not sp.true:
+        if closed.condition is not sp.true and side is not False:
+            # (below order 1 the mixed parameter is a convex combination of two points of the convex
+            # natural parameter space: always inside it, whatever SymPy can show)
             stated.extend(sp.And.make_args(clean_condition(closed.condition)))
             note += ("; finite where the mixed parameter lies in the natural parameter space: "
                      + sp.sstr(clean_condition(closed.condition)))
@@ -412,7 +414,7 @@ def derive_from_power(measure: Measure, P: Family, Q: Family, a: sp.Expr,
         extra = (sp.Ne(a, 1),)
     steps = [Step(StepKind.DEFINITION, transform(power.steps[0].expr), note)]
     steps += [Step(s.kind, _apply(transform, s.expr), s.note) for s in power.steps[1:]]
-    if power.value != sp.oo and power.value != 0:
+    if power.complete and power.value != sp.oo and power.value != 0:  # (an explicit integral: nothing to tidy)
         # the integral tidied first (the transform is exact), then the measure as a whole
         known = (*_assumptions(*families), *extra, *conditions)
         before = steps[-1].expr
