@@ -110,6 +110,11 @@ class Family:
     def support(self) -> Support:
         raise NotImplementedError  # pragma: no cover
 
+    def cdf(self, x: sp.Expr) -> sp.Expr | None:
+        """P(X <= x), the cumulative distribution function, in closed form for x in the closure of
+        the support (hook; None: not known). Used by :mod:`symdiv.measures.total_variation`."""
+        return None
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         """The closed-form expectation table: E[g(X)] for known bases (a value, or a
         :class:`Known` with the condition under which it holds), else None."""

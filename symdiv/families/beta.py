@@ -61,6 +61,9 @@ class Beta(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.Integer(1))
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return sp.betainc_regularized(self.alpha, self.beta, 0, x)
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         a, b = self.alpha, self.beta
 

@@ -40,6 +40,9 @@ class Exponential(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return 1 - sp.exp(-self.rate * x)
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         lam = self.rate
         c = power_of_x(g)

@@ -45,6 +45,9 @@ class Gamma(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return sp.lowergamma(self.shape, self.rate * x) / sp.gamma(self.shape)
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         a, b = self.shape, self.rate
         c = power_of_x(g)

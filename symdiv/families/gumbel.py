@@ -41,6 +41,9 @@ class Gumbel(Family):
     def support(self) -> RealInterval:
         return REALS
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return sp.exp(-sp.exp(-(x - self.mu) / self.beta))
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         mu, b = self.mu, self.beta
         c = power_of_x(g)

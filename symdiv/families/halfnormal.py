@@ -38,6 +38,9 @@ class HalfNormal(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return sp.erf(x / (sp.sqrt(2) * self.sigma))
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         s = self.sigma
         c = power_of_x(g)

@@ -39,6 +39,11 @@ class Laplace(Family):
     def support(self) -> RealInterval:
         return REALS
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        # one formula (sign, not cases), so that differences of CDFs simplify
+        d = x - self.mu
+        return (1 + sp.sign(d) * (1 - sp.exp(-sp.Abs(d) / self.b))) / 2
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         mu, b = self.mu, self.b
         c = power_of_x(g)

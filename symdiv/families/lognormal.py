@@ -42,6 +42,9 @@ class LogNormal(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return (1 + sp.erf((sp.log(x) - self.mu) / (sp.sqrt(2) * self.sigma))) / 2
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         mu, s = self.mu, self.sigma
         c = power_of_x(g)

@@ -43,6 +43,9 @@ class Normal(Family):
     def support(self) -> RealInterval:
         return REALS
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return (1 + sp.erf((x - self.mu) / (sp.sqrt(2) * self.sigma))) / 2
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         mu, s = self.mu, self.sigma
         table = {X: mu, X**2: mu**2 + s**2}

@@ -61,6 +61,9 @@ class Pareto(Family):
     def support(self) -> RealInterval:
         return _FromScale(self.x_m, sp.oo)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return 1 - (self.x_m / x) ** self.alpha
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | Known | None:
         a, m = self.alpha, self.x_m
         c = power_of_x(g)

@@ -61,6 +61,9 @@ class Uniform(Family):
     def support(self) -> RealInterval:
         return RealInterval(self.a, self.b)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return (x - self.a) / (self.b - self.a)
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         a, b = self.a, self.b
         c = power_of_x(g)

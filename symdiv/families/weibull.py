@@ -45,6 +45,9 @@ class Weibull(Family):
     def support(self) -> RealInterval:
         return RealInterval(sp.Integer(0), sp.oo)
 
+    def cdf(self, x: sp.Expr) -> sp.Expr:
+        return 1 - sp.exp(-((x / self.lam) ** self.k))
+
     def _expectation(self, g: sp.Expr) -> sp.Expr | None:
         k, lam = self.k, self.lam
         c = power_of_x(g)
