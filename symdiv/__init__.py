@@ -47,6 +47,7 @@ from .measures.hellinger import hellinger_distance
 from .measures.jeffreys import jeffreys_divergence
 from .measures.mutual_information import mutual_information
 from .measures.renyi import renyi_divergence
+from .measures.total_variation import total_variation
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): `import symdiv` stays close to `import sympy`
     from .claims import Counterexample, Verdict, check, verify_local_expansion
@@ -173,5 +174,6 @@ __all__ = [
     "jeffreys_divergence",
     "mutual_information",
     "renyi_divergence",
+    "total_variation",
     "verify_decomposition",
 ]
