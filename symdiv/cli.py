@@ -229,9 +229,22 @@ def _renamed(fams: list[Family], renames: dict[str, str], given: set[str]) -> li
     return out
 
 
+class _Once(argparse.Action):
+    """An option that may be given once: a second ``--at`` would silently replace the first."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        seen = f"_given_{self.dest}"
+        if getattr(namespace, seen, False):
+            parser.error(f"{option_string} is given twice: give all its values in one {option_string} "
+                         "(e.g. --at mu_1=0,sigma_1=1)")
+        setattr(namespace, seen, True)
+        setattr(namespace, self.dest, values)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="symdiv", description="Derive entropy, cross-entropy and KL divergence in closed form "
-                     "(symdiv --version prints the version, symdiv alone the help).",
+    parser = _Parser(prog="symdiv", description="Derive entropy, cross-entropy, KL and other divergences in closed "
+                     "form (symdiv --version prints the version, symdiv alone the help).",
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"symdiv {__version__}",
                         help="print the version and exit")
@@ -241,9 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="python / c: source code of a function computing the closed form")
     common.add_argument("--log", choices=("log", "ln", "bits"), default="log",
                         help="natural log written log or ln, or the result converted to bits")
-    common.add_argument("--rename", metavar="OLD=NEW,...", help="rename parameters, e.g. sigma_1=s,mu_1=m")
+    common.add_argument("--rename", metavar="OLD=NEW,...", action=_Once,
+                        help="rename parameters, e.g. sigma_1=s,mu_1=m")
     common.add_argument("--steps", action="store_true", help="show every derivation step")
-    common.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
+    common.add_argument("--at", metavar="NAME=VALUE,...", action=_Once, help="numeric parameter values (numbers only)")
     common.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     commands = [(m.command, m.arity, m.help or m.title, m.parameters) for m in registered_measures()]
     for name, nfam, help_, params in (*commands, ("verify", 2, "prove H(P,Q) = KL(P||Q) + H(P)", ())):
@@ -251,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("families", nargs=nfam, metavar="FAMILY")
         for param in params:
-            p.add_argument(f"--{param}", required=True, metavar="VALUE",
+            p.add_argument(f"--{param}", required=True, metavar="VALUE", action=_Once,
                            help=f"the {param}: a number (2, 0.5, 1/2) or a name (then a positive symbol)")
     chk = sub.add_parser("check", help="judge a claimed formula or identity: proof or counterexample",
                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -265,8 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "where a quantity in it is +oo)")
     chk.add_argument("--format", choices=("text", "latex", "json"), default="text",
                      help="the verdict as plain text, LaTeX (align*) or JSON")
-    chk.add_argument("--at", metavar="NAME=VALUE,...", help="numeric parameter values (numbers only)")
-    chk.add_argument("--rename", metavar="OLD=NEW,...", help="rename parameters, e.g. sigma_1=s,mu_1=m")
+    chk.add_argument("--at", metavar="NAME=VALUE,...", action=_Once, help="numeric parameter values (numbers only)")
+    chk.add_argument("--rename", metavar="OLD=NEW,...", action=_Once,
+                     help="rename parameters, e.g. sigma_1=s,mu_1=m")
     chk.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     sub.add_parser("families", help="list families, parameters, domains and supports")
     sheet = sub.add_parser("sheet", help="the formula sheet of every family, as .tex (stdout or -o) or .pdf")

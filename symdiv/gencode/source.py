@@ -17,6 +17,7 @@ import sympy as sp
 
 from ..derivation import Derivation
 from ..errors import InvalidParameterTypeError, UnsupportedError
+from ..printing.conditions import require_unit
 from .checks import Target, check, conditions, conditions_note, hoist, is_class_sum, under_conditions
 from .helpers import C_HELPERS, MP_HELPERS, PY_HELPERS, used_helpers
 from .nodes import NonNeg
@@ -59,6 +60,11 @@ def make_plan(d: Derivation, target: Target, name: str | None, bits: bool, reser
     if not isinstance(d, Derivation):
         raise InvalidParameterTypeError("codegen", "derivation", d, "a Derivation (from symdiv.entropy, "
                                         "cross_entropy or kl_divergence)", f"got {type(d).__name__}")
+    require_unit(d, bits)
+    symbolic = [name for name, v in d.options if isinstance(v, sp.Basic) and v.free_symbols]
+    if symbolic:  # the generated code could not check the order's domain (alpha > 0, alpha != 1)
+        raise UnsupportedError(f"{d.symbol()}: code for a symbolic {symbolic[0]} is not generated; derive with a "
+                               f"number (e.g. renyi_divergence(P, Q, 1/2)) and generate code for that")
     expr = stable_form(d, ratios=target.arrays)
     if bits and not d.is_infinite:
         expr = expr / sp.log(2)

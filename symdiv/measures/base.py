@@ -63,6 +63,9 @@ class Measure:
     metric: bool = False
     #: never negative (generated code clamps a float result that rounded below 0 to 0)
     nonnegative: bool = True
+    #: measured in nats (a logarithm's unit: ``--log bits`` converts it); False for quantities without
+    #: a unit (a coefficient, a distance in [0, 1], chi-squared)
+    in_nats: bool = True
     #: the prefix of generated functions' names (default: ``command``)
     code_prefix: str = ""
     #: the range of its values, as text (``[0, oo]``, ``[0, 1]``)

@@ -22,7 +22,7 @@ HALF = sp.Rational(1, 2)
 BHATTACHARYYA_COEFFICIENT = Measure(
     "bhattacharyya_coefficient", "Bhattacharyya coefficient", 2, "BC(${P}, ${Q})", "BC(${P}, ${Q})",
     r"\operatorname{BC}(${P}, ${Q})", "BC(P, Q) = int sqrt(p(x) q(x)) dx", "bc", aliases=("BC",),
-    symmetric=True, values="[0, 1]", help="BC(P, Q), the Bhattacharyya coefficient")
+    symmetric=True, values="[0, 1]", in_nats=False, help="BC(P, Q), the Bhattacharyya coefficient")
 BHATTACHARYYA_DISTANCE = Measure(
     "bhattacharyya_distance", "Bhattacharyya distance", 2, "D_B(${P}, ${Q})", "D_B(${P}, ${Q})",
     r"D_{\mathrm{B}}(${P}, ${Q})", "D_B(P, Q) = -log int sqrt(p(x) q(x)) dx", "bhattacharyya",

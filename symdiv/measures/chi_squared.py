@@ -21,7 +21,7 @@ CHI_SQUARED = Measure(
     "chi_squared_divergence", "Pearson chi-squared divergence", 2, "chi2(${P} || ${Q})",
     "\u03c7\u00b2(${P} \u2225 ${Q})",
     r"\chi^2(${P} \,\|\, ${Q})", "chi^2(P || Q) = int (p(x) - q(x))^2 / q(x) dx", "chi2", aliases=("chi2", "Chi2"),
-    help="chi^2(P || Q), Pearson's chi-squared divergence")
+    in_nats=False, help="chi^2(P || Q), Pearson's chi-squared divergence")
 
 _derive = power_measure(CHI_SQUARED, sp.Integer(2), lambda i, a: i - 1,
                         "chi^2(P || Q) = int p^2/q - 1 = E_P[p(X)/q(X)] - 1")

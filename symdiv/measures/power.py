@@ -22,6 +22,7 @@ refused with :class:`~symdiv.errors.UnsupportedError`, never guessed.
 from __future__ import annotations
 
 import functools
+import math
 import random
 import re
 from collections.abc import Callable
@@ -79,9 +80,43 @@ def _ratio_power(num: Family, den: Family, b: sp.Expr) -> sp.Expr:
     return sp.exp(sp.expand(b * (num.log_density(X) - den.log_density(X))))
 
 
-def _shown(num: Family, den: Family, b: sp.Expr) -> sp.Expr:
+_DENSITY = {"p": sp.Function("p"), "q": sp.Function("q")}
+
+
+def _shown(num: str, den: str, b: sp.Expr) -> sp.Expr:
+    """(num(X)/den(X))^b with the densities written p(X), q(X) (the families are in the derivation):
+    written out, a Rényi definition ran off the page."""
     with sp.evaluate(False):
-        return sp.Pow(sp.Mul(num.density(X), sp.Pow(den.density(X), -1)), b)
+        return sp.Pow(sp.Mul(_DENSITY[num](X), sp.Pow(_DENSITY[den](X), -1)), b)
+
+
+def _disjoint(P: Family, Q: Family) -> bool:
+    """Whether two real-interval supports with numeric ends do not meet (or meet in one point)."""
+    from ..support import RealInterval
+
+    a, b = P.support(), Q.support()
+    if not (isinstance(a, RealInterval) and isinstance(b, RealInterval)):
+        return False
+    ends = (a.lo, a.hi, b.lo, b.hi)
+    if not all(e.is_number for e in ends):
+        return False
+    return bool(a.hi <= b.lo) or bool(b.hi <= a.lo)
+
+
+def _diverges(family: Family, g: sp.Expr, value: sp.Expr) -> str | None:
+    """Why the explicit integral or series ``value`` (of E[g] under the family) diverges, when that
+    is proved at its ends (:func:`symdiv.divergence.why_divergent`); None otherwise. (An attempt cut
+    short by the work budget skips the family's own check.)"""
+    from ..divergence import why_divergent
+    from ..family import sample_scalars
+
+    if not isinstance(value, (sp.Integral, sp.Sum)) or len(value.limits) != 1:
+        return None
+    t, lo, hi = value.limits[0]
+    try:
+        return why_divergent(value.function, t, lo, hi, sample_scalars(family, g), discrete=isinstance(value, sp.Sum))
+    except (ValueError, TypeError, ArithmeticError, NotImplementedError, BudgetSpent):
+        return None
 
 
 def _finite_sum(P: Family, Q: Family, a: sp.Expr, side: bool | None) -> tuple[sp.Expr, str] | None:
@@ -115,7 +150,7 @@ def power_integral_steps(P: Family, Q: Family, a: sp.Expr) -> PowerIntegral:
     """
     a = sp.sympify(a)
     side = _side(a)
-    definition = Expectation(_shown(Q, P, 1 - a), _P)
+    definition = Expectation(_shown("q", "p", 1 - a), _P)
     steps = [Step(StepKind.DEFINITION, definition, "int p^a q^(1-a) = E_P[(q(X)/p(X))^(1-a)]")]
     reparams = {**reparams_of(P), **reparams_of(Q)}
     finite = _finite_sum(P, Q, a, side)
@@ -130,12 +165,16 @@ def power_integral_steps(P: Family, Q: Family, a: sp.Expr) -> PowerIntegral:
             steps.append(Step(StepKind.SUPPORT, sp.oo, f"{reason}; with a > 1, q^(1-a) = +oo where q = 0 and p > 0"))
             return PowerIntegral(tuple(steps), sp.oo, True)
         back, why_back, _ = Q.support().subset_of(P.support(), reparams)
+        if side is False and _disjoint(P, Q):
+            steps.append(Step(StepKind.SUPPORT, sp.Integer(0), f"{reason}; the supports do not meet, so p q = 0 "
+                              "everywhere and the integral is 0"))
+            return PowerIntegral(tuple(steps), sp.Integer(0), True)
         if side is None or back is not True:
-            what = "an order that may exceed 1" if side is None else "supports that overlap only in part"
+            what = "an order that may exceed 1" if side is None else "supports that overlap only in part (or may)"
             raise UnsupportedError(f"{P!r} vs {Q!r}: supp P is not inside supp Q ({reason}), and with {what} "
                                    "int p^a q^(1-a) is not derived here")
         integrand_family, g, dist = Q, _ratio_power(P, Q, a), _Q
-        definition = Expectation(_shown(P, Q, a), _Q)
+        definition = Expectation(_shown("p", "q", a), _Q)
         steps.append(Step(StepKind.SUPPORT, definition,
                           f"{reason}; supp Q lies inside supp P ({why_back}), so with a < 1 the integral is "
                           "E_Q[(p(X)/q(X))^a] over supp Q"))
@@ -183,6 +222,15 @@ def power_integral_steps(P: Family, Q: Family, a: sp.Expr) -> PowerIntegral:
         steps.append(Step(StepKind.EXPECTATION, sp.oo, f"E_{dist}[{sp.sstr(g)}] diverges: {ev.reason or 'table'}; "
                           "its integrand is positive, so the integral is +oo"))
         return PowerIntegral(tuple(steps), sp.oo, True)
+    if ev is not None and ev.how == "unevaluated" and side is not False:
+        why = _diverges(integrand_family, g, ev.value)
+        if why is not None:
+            if side is None:
+                raise UnsupportedError(f"{P!r} vs {Q!r}: E[{sp.sstr(g)}] diverges at a sampled order ({why}); "
+                                       "give the order as a number")
+            steps.append(Step(StepKind.EXPECTATION, sp.oo, f"E_{dist}[{sp.sstr(g)}] diverges: {why}; its "
+                              "integrand is positive, so the integral is +oo"))
+            return PowerIntegral(tuple(steps), sp.oo, True)
     if ev is None or ev.how == "unevaluated":
         value = ev.value if ev is not None else Expectation(g, dist)
         steps.append(Step(StepKind.UNEVALUATED, value, "no closed form found; the expectation stays explicit"))
@@ -264,8 +312,9 @@ def _split_form(expr: sp.Expr, reparams: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
 def _split_parts(expr: sp.Expr, reparams: dict[sp.Symbol, sp.Expr]) -> tuple[sp.Expr, sp.Expr]:
     """(the logarithmic terms, combined; the other terms, in their most compact form)."""
     expr = _cleanup(expr)
+    # (numbers are not factored: factoring their integers could take minutes)
     expr = expr.xreplace({lg: sp.log(sp.factor(sp.together(lg.args[0]))) for lg in expr.atoms(sp.log)
-                          if lg.args[0].is_Add or lg.args[0].is_Mul})
+                          if (lg.args[0].is_Add or lg.args[0].is_Mul) and lg.args[0].free_symbols})
     expanded = sp.expand(_expand_positive_logs(expr, reparams), power_exp=False, power_base=False, log=False)
     logs = [t for t in sp.Add.make_args(expanded) if t.has(sp.log)]
     rest = sp.Add(*(t for t in sp.Add.make_args(expanded) if not t.has(sp.log)))
@@ -357,6 +406,13 @@ def checked_tidy(before: sp.Expr, families: tuple[Family, ...], conditions: tupl
         return before
 
 
+#: an exact order's numerator and denominator at most this (p^(10^400) would never finish)
+_MAX_ORDER_INT = 10**6
+
+#: names that read as SymPy constants or numbers: refused as the name of an order
+_RESERVED = frozenset({"pi", "E", "I", "oo", "zoo", "nan", "inf", "S", "N", "O", "Q", "P"})
+
+
 def _order(measure: Measure, alpha: object) -> sp.Expr:
     """The order a as a SymPy number or symbol: positive, and not 1."""
     if isinstance(alpha, str):
@@ -364,7 +420,7 @@ def _order(measure: Measure, alpha: object) -> sp.Expr:
         number = re.fullmatch(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:/(\d+))?", text)
         if number:
             a = sp.Rational(number.group(1)) / (int(number.group(2)) if number.group(2) else 1)
-        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", text):
+        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", text) and text not in _RESERVED:
             a = sp.Symbol(text, positive=True)
         else:
             raise InvalidParameterError(measure.title, "alpha", alpha, "a number (2, 0.5, 1/2) or a name (alpha)")
@@ -374,10 +430,14 @@ def _order(measure: Measure, alpha: object) -> sp.Expr:
         except (sp.SympifyError, TypeError):
             raise InvalidParameterError(measure.title, "alpha", alpha, "a positive number other than 1, or a "
                                         "symbol") from None
-    if isinstance(a, float):
-        a = sp.nsimplify(a)
+    if (isinstance(alpha, float) and not math.isfinite(alpha)) or (
+            isinstance(a, sp.Basic) and a.has(sp.nan, sp.zoo, sp.oo, -sp.oo)):
+        raise InvalidParameterError(measure.title, "alpha", alpha, "(0, 1) or (1, oo)", "the order must be finite")
     if isinstance(a, sp.Float):
-        a = sp.Rational(str(a))
+        a = sp.Rational(str(a))  # the decimal it prints as
+    if isinstance(a, sp.Rational) and (abs(a.p) > _MAX_ORDER_INT or a.q > _MAX_ORDER_INT):
+        raise InvalidParameterError(measure.title, "alpha", alpha, f"numerators, denominators up to {_MAX_ORDER_INT}",
+                                    "exact powers of that order are not computed")
     if not isinstance(a, sp.Expr) or a.is_extended_real is False or a.is_positive is False or a.has(sp.oo, sp.zoo):
         raise InvalidParameterError(measure.title, "alpha", alpha, "(0, 1) or (1, oo)", "the order must be positive")
     if a == 1:
@@ -441,6 +501,9 @@ def power_measure(measure: Measure, a: sp.Expr | None, transform: Callable[[sp.E
             order = _order(measure, alpha)
         else:
             order = a
+        if order.is_Symbol and str(order) in {str(x) for f in (P, Q) for x in f.free_symbols}:
+            raise InvalidParameterError(measure.title, "alpha", alpha, "a name other than the families' parameters",
+                                        "the order would be the same symbol as a parameter")
         exact = _cached(measure.name, order)
         return _exact_then_float(exact, P, Q)
 

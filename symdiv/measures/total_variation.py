@@ -49,7 +49,7 @@ __all__ = ["TOTAL_VARIATION", "total_variation"]
 TOTAL_VARIATION = Measure(
     "total_variation", "total variation distance", 2, "TV(${P}, ${Q})", "TV(${P}, ${Q})",
     r"\operatorname{TV}(${P}, ${Q})", "TV(P, Q) = 1/2 int |p(x) - q(x)| dx = sup_A |P(A) - Q(A)|", "tv",
-    aliases=("TV",), symmetric=True, metric=True, values="[0, 1]",
+    aliases=("TV",), symmetric=True, metric=True, values="[0, 1]", in_nats=False,
     help="TV(P, Q) = sup_A |P(A) - Q(A)|, the total variation distance")
 
 HALF = sp.Rational(1, 2)

@@ -23,6 +23,7 @@ import sympy as sp
 
 from ..derivation import Derivation
 from ..domains import UnitInterval
+from ..errors import InvalidParameterError
 from ..tidy import to_bits
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = ["shown", "in_unit", "conditions_text", "otherwise_text", "conditions_sstr", "mentioned",
            "open_probabilities"]
+
+
+def require_unit(d: Derivation, bits: bool) -> None:
+    """Refuse bits for a quantity that has no unit (the Bhattacharyya coefficient, Hellinger, chi^2)."""
+    if bits and not d.quantity.in_nats:
+        raise InvalidParameterError(d.symbol(), "log", "bits", "nats: this quantity has no unit",
+                                    f"the {d.quantity.title} is not a logarithm, so it has no value in bits")
 
 
 def in_unit(expr: sp.Expr, bits: bool) -> sp.Expr:
@@ -43,11 +51,13 @@ def in_unit(expr: sp.Expr, bits: bool) -> sp.Expr:
 
 def shown(d: Derivation, bits: bool = False) -> tuple[sp.Expr, tuple[sp.Basic, ...]]:
     """The value to show (``d.expr``, in bits when asked) and the conditions to show beside it.
+    Bits for a quantity without a unit are refused (:func:`require_unit`).
 
     No conditions for an infinite result; a condition that is False makes the value +oo (a
     finite number is never shown where the quantity is infinite); conditions that are True are
     dropped.
     """
+    require_unit(d, bits)
     if d.is_infinite:
         return sp.oo, ()
     conds: list[sp.Basic] = []

@@ -44,7 +44,7 @@ def derivation_json(d: Derivation, notation: Notation | None = None) -> dict[str
         "families": [f.name for f in d.families],
         "parameters": [{k: str(v) if not isinstance(v, tuple) else [str(x) for x in v] for k, v in f.params.items()}
                        for f in d.families],
-        "unit": "bits" if bits else "nats",
+        "unit": ("bits" if bits else "nats") if d.quantity.in_nats else None,
         "expr": sp.sstr(value),
         "conditions": conditions_sstr(conds),
         "otherwise": "oo" if conds else None,
