@@ -12,6 +12,8 @@ REFUSED with the reason; a cell that becomes derivable makes that test fail (rem
 
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import pytest
 import sympy as sp
@@ -75,21 +77,40 @@ def label(measure: str, order: sp.Expr | None) -> str:
 POINTS = 3
 
 
-def _reference(name: str, point: dict) -> dict[str, object]:
-    """Every measure of MEASURES at ``point`` from four quadratures of the definitions: int sqrt(pq)
-    (BC, D_B, Hellinger, D_1/2 by their definitions in terms of it), int p^2/q (D_2, chi^2), int
-    p^(1/3) q^(2/3) (D_1/3), and the two KL expectations (Jeffreys)."""
-    bc = by_definition(name, "bhattacharyya_coefficient", point, dps=30)
-    d2 = by_definition(name, "renyi_divergence", point, alpha=R(2), dps=30)
-    return {  # (evaluated at the caller's precision)
-        "bhattacharyya_coefficient": bc, "bhattacharyya_distance": -mpmath.log(bc),
-        "hellinger_distance": mpmath.sqrt(max(0, 1 - bc)), "renyi_divergence 1/2": -2 * mpmath.log(bc),
-        "renyi_divergence 2": d2, "chi_squared_divergence": mpmath.expm1(d2),
-        "renyi_divergence 1/3": by_definition(name, "renyi_divergence", point, alpha=R(1, 3), dps=30),
-        "jeffreys_divergence": by_definition(name, "jeffreys_divergence", point, dps=30),
-    }
+#: cells whose explicit form is a function of BC's integral (int sqrt(pq)), compared through BC's cell
+_SAME_INTEGRAL = {"bhattacharyya_distance", "hellinger_distance", "renyi_divergence 1/2"}
 
 
+class _Reference:
+    """The measures at one point from four quadratures of the definitions, each done when first
+    needed: int sqrt(pq) (BC, D_B, Hellinger, D_1/2 by their definitions in terms of it), int p^2/q
+    (D_2, chi^2), int p^(1/3) q^(2/3) (D_1/3) and the two KL expectations (Jeffreys)."""
+
+    def __init__(self, name: str, point: dict) -> None:
+        self.name, self.point, self.done = name, point, {}
+
+    def _integral(self, measure: str, order: sp.Expr | None = None) -> mpmath.mpf:
+        key = (measure, order)
+        if key not in self.done:
+            with mpmath.workdps(30):
+                self.done[key] = by_definition(self.name, measure, self.point, alpha=order, dps=30)
+        return self.done[key]
+
+    def __getitem__(self, cell: str) -> mpmath.mpf:
+        bc = functools.partial(self._integral, "bhattacharyya_coefficient")
+        d2 = functools.partial(self._integral, "renyi_divergence", R(2))
+        with mpmath.workdps(30):
+            return {
+                "bhattacharyya_coefficient": bc, "bhattacharyya_distance": lambda: -mpmath.log(bc()),
+                "hellinger_distance": lambda: mpmath.sqrt(max(0, 1 - bc())),
+                "renyi_divergence 1/2": lambda: -2 * mpmath.log(bc()), "renyi_divergence 2": d2,
+                "chi_squared_divergence": lambda: mpmath.expm1(d2()),
+                "renyi_divergence 1/3": lambda: self._integral("renyi_divergence", R(1, 3)),
+                "jeffreys_divergence": lambda: self._integral("jeffreys_divergence"),
+            }[cell]()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(REFERENCE))
 def test_every_cell_matches_the_definition(name: str) -> None:
     """Each measure of the family, derived with symbolic parameters, at POINTS random points where its
@@ -109,22 +130,22 @@ def test_every_cell_matches_the_definition(name: str) -> None:
         derived[label(measure, order)] = d
     compared = dict.fromkeys(derived, 0)
     for point in sample_points(REFERENCE[name].points_nested, 2 * POINTS):
-        reference = None
+        reference = _Reference(name, point)
         for cell, d in derived.items():
             if compared[cell] >= (POINTS if d.is_complete else 1):  # an explicit integral: one point (slow)
+                continue
+            if not d.is_complete and cell in _SAME_INTEGRAL:  # BC's explicit integral, checked in that cell
+                compared[cell] += 1
                 continue
             if not holds_at(d.conditions, point):
                 assert d.at({str(k): v for k, v in point.items()}).expr == sp.oo, (cell, d.conditions, point)
                 continue
-            if reference is None:
-                try:
-                    with mpmath.workdps(30):
-                        reference = _reference(name, point)
-                except RuntimeError:  # the reference's series converges too slowly here (ratio near 1)
-                    break
+            try:
+                direct = reference[cell]
+            except RuntimeError:  # the reference's series converges too slowly here (ratio near 1)
+                continue
             with mpmath.workdps(30):
                 ours = sd_evaluate(d.expr, point, P, dps=30)
-            direct = reference[cell]
             if cell == "hellinger_distance":  # near 0 a square root turns 1e-32 of rounding into 1e-16
                 ours, direct = ours**2, 1 - reference["bhattacharyya_coefficient"]
             assert close(ours, direct), (cell, sp.sstr(d.expr), point, ours, direct)
@@ -141,6 +162,7 @@ def test_every_registered_measure_has_a_reference_definition() -> None:
     assert not missing, missing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("p_name", "q_name"), [("Exponential", "Gamma"), ("Uniform", "Beta"), ("Beta", "Uniform"),
                                                 ("Normal", "Laplace"), ("Poisson", "Geometric"),
                                                 ("Bernoulli", "Binomial")])
@@ -172,6 +194,7 @@ IDENTITY_PAIRS = [(N1, N2), (sd.Bernoulli("p"), sd.Bernoulli("q")),
                   (sd.Poisson("lambda_1"), sd.Poisson("lambda_2")), (sd.Gamma("a_1", "b_1"), sd.Gamma("a_2", "b_2"))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("claim", ["H^2(P,Q) = 1 - BC(P,Q)", r"D_{1/2}(P \| Q) = 2 D_B(P, Q)",
                                    "J(P,Q) = KL(P||Q) + KL(Q||P)", "D_B(P,Q) = -log(BC(P,Q))",
                                    "BC(P,Q) = BC(Q,P)"])
@@ -181,6 +204,7 @@ def test_identities_are_proved(claim: str, P: sd.Family, Q: sd.Family) -> None:
     assert v.holds is True and v.verdict == "proved", (claim, v)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("P", "Q"), IDENTITY_PAIRS, ids=[p.name for p, _ in IDENTITY_PAIRS])
 def test_order_two_is_log_one_plus_chi_squared(P: sd.Family, Q: sd.Family) -> None:
     v = sd.check("D_2(P||Q) = log(1 + chi2(P||Q))", P, Q)
@@ -193,6 +217,7 @@ def test_a_false_claim_gets_a_counterexample() -> None:
 
 
 # ---------------------------------------------------------------------------------- textbook forms
+@pytest.mark.slow
 def test_renyi_of_normals_is_gil_alajaji_linder() -> None:
     """Gil, Alajaji & Linder (2013), Table 2: D_a = log(s2/s1) + log(s2^2/s_a^2)/(2(a-1)) + a (m1-m2)^2/(2 s_a^2),
     s_a^2 = a s2^2 + (1-a) s1^2."""
@@ -234,6 +259,7 @@ def test_infinite_by_support_and_by_parameter_space() -> None:
     assert d.conditions and d.at(mu_1=0, mu_2=0, sigma_1=3, sigma_2=1).expr == sp.oo
 
 
+@pytest.mark.slow
 def test_bad_orders_are_clear_errors() -> None:
     for bad in (1, 0, -1, sp.oo, "x y", object()):
         with pytest.raises((sd.InvalidParameterError, sd.InvalidParameterTypeError)):
@@ -249,6 +275,7 @@ def test_float_parameters_are_exact_decimals() -> None:
 
 
 # ---------------------------------------------------------------------------------- the hostile pass
+@pytest.mark.slow
 def test_a_divergent_explicit_integral_is_infinite_not_a_number() -> None:
     """p^2/q ~ x^-3 near 0: +oo (an attempt cut short by the budget once left it as an integral
     whose quadrature gave 2.4e92)."""

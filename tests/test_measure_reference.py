@@ -89,11 +89,12 @@ CHI2_FINITE = {
     ("Bernoulli", "Poisson"): lambda pp, pq: True,
 }
 
-#: Gamma is left to the pairs Gamma->Exponential and Exponential->Gamma (its own case took 5 s)
-FAMILIES = ["Normal", "Exponential", "Laplace", "Beta", "Uniform", "Poisson", "Geometric", "Bernoulli", "Binomial"]
+#: Gamma is left to the pair Gamma->Exponential (its own case took 5 s) and Beta to Beta->Uniform and to
+#: tests/test_divergences.py (its own case took 14 s: the whole suite must stay under 10 minutes)
+FAMILIES = ["Normal", "Exponential", "Laplace", "Uniform", "Poisson", "Geometric", "Bernoulli", "Binomial"]
 #: cross pairs (all in CROSS_KL, so their extra breakpoints are used); Beta->Uniform's supports nest one
 #: way only (KL(Q || P) = +oo) and Uniform->Normal's neither way for the reverse KL
-PAIRS = [("Normal", "Laplace"), ("Laplace", "Normal"), ("Gamma", "Exponential"), ("Exponential", "Gamma"),
+PAIRS = [("Normal", "Laplace"), ("Laplace", "Normal"), ("Gamma", "Exponential"),
          ("Beta", "Uniform"), ("Uniform", "Normal"), ("Poisson", "Geometric"), ("Bernoulli", "Poisson")]
 #: the slow ones (measured at 0.5 s or more with pytest -n 0 --durations)
 SLOW = {"Normal", "Laplace", "Gamma", "Beta", "Exponential", "Geometric", ("Normal", "Laplace"), ("Laplace", "Normal"),
