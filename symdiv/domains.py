@@ -307,6 +307,19 @@ class _Simplex(Domain):
     def reparam(self, sym: sp.Symbol) -> sp.Expr:
         return UnitInterval.reparam(sym)
 
+    def sample_entries(self, rng: random.Random, entries: Sequence[sp.Expr], point: dict[Any, Any]) -> bool:
+        """Draw the symbolic entries of a probability vector jointly (the numeric ones fixed) into
+        ``point``, when every symbolic entry is its own name not yet drawn; False (nothing drawn)
+        otherwise."""
+        free = [p for p in entries if not p.is_number]
+        own_names = all(isinstance(p, sp.Symbol) and p not in point for p in free) and len(set(free)) == len(free)
+        if not (free and own_names):
+            return False
+        rest = 1 - sp.Add(*(p for p in entries if p.is_number))
+        for p, v in zip(free, self.sample_vector(rng, len(free))):
+            point[p] = rest * v
+        return True
+
     def sample_vector(self, rng: random.Random, k: int) -> list[sp.Rational]:
         weights = [rng.randint(1, 1000) for _ in range(k)]
         total = sum(weights)

@@ -126,14 +126,8 @@ class Categorical(VectorFamily):
             if self.probs not in point:
                 point[self.probs] = tuple(Simplex.sample_vector(rng, k))
             return
-        free = [p for p in self.probs if not p.is_number]
-        if free and all(isinstance(p, sp.Symbol) and p not in point for p in free) and len(set(free)) == len(free):
-            # every symbolic entry is its own name: draw the rest of the simplex jointly
-            rest = 1 - sp.Add(*(p for p in self.probs if p.is_number))
-            for p, v in zip(free, Simplex.sample_vector(rng, len(free))):
-                point[p] = rest * v
-            return
-        super()._sample_into(rng, point)
+        if not Simplex.sample_entries(rng, self.probs, point):  # (jointly, when each entry is its own name)
+            super()._sample_into(rng, point)
 
     def exact(self) -> Categorical:
         """Float probabilities as exact decimals, rescaled to sum to exactly 1: floats that sum to 1

@@ -171,13 +171,8 @@ class JointCategorical(Family):
         return super().facts() + (() if total.is_number else (sp.Eq(total, 1),))
 
     def _sample_into(self, rng: random.Random, point: Point) -> None:
-        free = [p for p in self.cells if not p.is_number]
-        if free and all(isinstance(p, sp.Symbol) and p not in point for p in free) and len(set(free)) == len(free):
-            rest = 1 - sp.Add(*(p for p in self.cells if p.is_number))
-            for p, v in zip(free, Simplex.sample_vector(rng, len(free))):
-                point[p] = rest * v
-            return
-        super()._sample_into(rng, point)
+        if not Simplex.sample_entries(rng, self.cells, point):
+            super()._sample_into(rng, point)
 
     def _xreplace(self, subs: Mapping[sp.Basic, Any]) -> JointCategorical:
         return JointCategorical(self.table.xreplace(subs).tolist())
