@@ -410,8 +410,8 @@ def _run(args: argparse.Namespace) -> str | None:
     return _text(measure(*fams, **options), args, notation)
 
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)(/\d+)?")
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
+_ORDER_NUMBER = re.compile(r"[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})(/\d{1,40})?")
+_ORDER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 
 
 _INDEX_LIST = re.compile(r"\d{1,6}(\s*,\s*\d{1,6})+")
@@ -426,11 +426,11 @@ def _parameter_value(name: str, text: str) -> sp.Expr | str | list[int]:
     if "," in text:
         raise ParseError(f"--{name} {text!r}: expected a list of indices such as 0,1 (non-negative integers "
                          "separated by commas)")
-    if _NUMBER.fullmatch(text):
+    if _ORDER_NUMBER.fullmatch(text):
         number, _, den = text.partition("/")
         value = sp.Rational(number)
         return value / sp.Integer(den) if den else value
-    if _NAME.fullmatch(text):
+    if _ORDER_NAME.fullmatch(text):
         return text
     raise ParseError(f"--{name} {text!r}: expected a number such as 2, 0.5 or 1/2, or a name such as alpha")
 

@@ -259,7 +259,8 @@ def test_fisher_information_matches_the_score_variance_numerically() -> None:
                 assert abs(direct - ours) < mpmath.mpf(10) ** -20
 
 
-LOCAL = [F for F in sd.CATALOG if F not in (sd.Uniform, sd.Categorical, sd.Dirichlet, sd.MultivariateNormal)]
+LOCAL = [F for F in sd.CATALOG if F not in (sd.Uniform, sd.Categorical, sd.Dirichlet, sd.MultivariateNormal,
+                                           sd.JointCategorical)]
 
 
 @pytest.mark.slow
