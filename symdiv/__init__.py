@@ -45,6 +45,7 @@ from .measures.bhattacharyya import bhattacharyya_coefficient, bhattacharyya_dis
 from .measures.chi_squared import chi_squared_divergence
 from .measures.hellinger import hellinger_distance
 from .measures.jeffreys import jeffreys_divergence
+from .measures.jensen_shannon import js_divergence
 from .measures.mutual_information import mutual_information
 from .measures.renyi import renyi_divergence
 from .measures.total_variation import total_variation
@@ -172,6 +173,7 @@ __all__ = [
     "chi_squared_divergence",
     "hellinger_distance",
     "jeffreys_divergence",
+    "js_divergence",
     "mutual_information",
     "renyi_divergence",
     "total_variation",
