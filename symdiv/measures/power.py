@@ -217,22 +217,17 @@ def power_integral_steps(P: Family, Q: Family, a: sp.Expr) -> PowerIntegral:
             ev = integrand_family.expectation(g)
         except BudgetSpent:
             ev = None
-    if ev is not None and ev.condition is sp.false:
+    # the expectation diverges: judged by the engine, or (an attempt cut short by the budget skips
+    # that) at the explicit integral's ends
+    why = None if ev is None else (ev.reason or "table") if ev.condition is sp.false else (
+        _diverges(integrand_family, g, ev.value) if ev.how == "unevaluated" and side is not False else None)
+    if why is not None:
         if side is not True:  # below 1 it cannot diverge (Hoelder: I_a <= 1); a symbolic order: not decided
-            raise UnsupportedError(f"{P!r} vs {Q!r}: E[{sp.sstr(g)}] was judged divergent for an order that is not "
-                                   "known to exceed 1; give the order as a number")
-        steps.append(Step(StepKind.EXPECTATION, sp.oo, f"E_{dist}[{sp.sstr(g)}] diverges: {ev.reason or 'table'}; "
-                          "its integrand is positive, so the integral is +oo"))
+            raise UnsupportedError(f"{P!r} vs {Q!r}: E[{sp.sstr(g)}] was judged divergent ({why}) for an order that "
+                                   "is not known to exceed 1; give the order as a number")
+        steps.append(Step(StepKind.EXPECTATION, sp.oo, f"E_{dist}[{sp.sstr(g)}] diverges: {why}; its integrand is "
+                          "positive, so the integral is +oo"))
         return PowerIntegral(tuple(steps), sp.oo, True)
-    if ev is not None and ev.how == "unevaluated" and side is not False:
-        why = _diverges(integrand_family, g, ev.value)
-        if why is not None:
-            if side is None:
-                raise UnsupportedError(f"{P!r} vs {Q!r}: E[{sp.sstr(g)}] diverges at a sampled order ({why}); "
-                                       "give the order as a number")
-            steps.append(Step(StepKind.EXPECTATION, sp.oo, f"E_{dist}[{sp.sstr(g)}] diverges: {why}; its "
-                              "integrand is positive, so the integral is +oo"))
-            return PowerIntegral(tuple(steps), sp.oo, True)
     if ev is None or ev.how == "unevaluated":
         value = ev.value if ev is not None else Expectation(g, dist)
         steps.append(Step(StepKind.UNEVALUATED, value, "no closed form found; the expectation stays explicit"))
@@ -506,27 +501,21 @@ def power_measure(measure: Measure, a: sp.Expr | None, transform: Callable[[sp.E
         if order.is_Symbol and str(order) in {str(x) for f in (P, Q) for x in f.free_symbols}:
             raise InvalidParameterError(measure.title, "alpha", alpha, "a name other than the families' parameters",
                                         "the order would be the same symbol as a parameter")
-        exact = _cached(measure.name, order)
-        return _exact_then_float(exact, P, Q)
-
-    def _cached(name: str, order: sp.Expr) -> Callable[[Family, Family], Derivation]:
-        return lambda P, Q: _derive_cached(name, P, Q, order)
+        return _exact_then_float(functools.partial(_derived, measure.name, order=order), P, Q)
 
     _DERIVERS[measure.name] = derive
     return function
 
 
+#: each power measure's derivation (families, order) -> Derivation, by measure name
 _DERIVERS: dict[str, Callable[..., Derivation]] = {}
 
 
-def _derive_cached(name: str, P: Family, Q: Family, order: sp.Expr) -> Derivation:
-    return _memo(name, P, Q, order)
-
-
-def _memo_impl(name: str, P: Family, Q: Family, order: sp.Expr) -> Derivation:
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _derived(name: str, P: Family, Q: Family, order: sp.Expr) -> Derivation:
+    """The measure's derivation, cached per (measure, families, order)."""
     return _DERIVERS[name](P, Q, order=order)
 
 
-_memo = functools.lru_cache(maxsize=CACHE_SIZE)(_memo_impl)
-register_cache(_memo)
+register_cache(_derived)
 register_cache(power_integral_steps)
